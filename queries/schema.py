@@ -1,0 +1,146 @@
+"""The database schema: tables as the importer stores them, plus columns derived at import time.
+
+Timestamps are stored twice: the instant in UTC (naive, for elapsed time and cross-location order)
+and the location's local calendar date (for weekly bucketing), so every dialect groups the same way.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("location_id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("opened_on", Date),
+    Column("closed_on", Date),
+)
+
+# One row per calendar day, 2000-2099: weekday (0 = Monday) and the start of its Monday and
+# Sunday weeks. Joining on it keeps week bucketing identical on SQLite and PostgreSQL.
+calendar = Table(
+    "calendar",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("weekday", SmallInteger, nullable=False),
+    Column("week_mon", Date, nullable=False),
+    Column("week_sun", Date, nullable=False),
+)
+
+capacity = Table(
+    "capacity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("location_id", ForeignKey("locations.location_id"), nullable=False),
+    Column("weekday", SmallInteger, nullable=False),  # 0 = Monday
+    Column("open_minute", SmallInteger, nullable=False),  # minutes after local midnight
+    Column("close_minute", SmallInteger, nullable=False),
+    Column("rooms", SmallInteger, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+    Index("ix_capacity_location_weekday", "location_id", "weekday"),
+)
+
+closures = Table(
+    "closures",
+    metadata,
+    Column("location_id", ForeignKey("locations.location_id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("reason", Text),
+)
+
+consultations = Table(
+    "consultations",
+    metadata,
+    Column("request_id", String(100), primary_key=True),
+    Column("location_id", ForeignKey("locations.location_id"), nullable=False),
+    Column("received_at", DateTime, nullable=False),  # UTC
+    Column("received_date", Date, nullable=False),  # local date at the location
+    Column("channel", String(16), nullable=False),
+    Column("indication", String(16), nullable=False),
+    Column("first_contact_at", DateTime),  # UTC
+    Column("response_minutes", Float),  # true elapsed minutes, received -> first contact
+    Column("consult_at", DateTime),  # UTC
+    Column("consult_date", Date),  # local date at the location
+    Column("consult_status", String(16), nullable=False),
+    Column("patient_ref", String(100)),
+    # Derived at import: a completed consult whose patient has a completed booking within 30 days.
+    Column("converted", Boolean, nullable=False, default=False),
+    Index("ix_consultations_received", "received_date", "location_id"),
+    Index("ix_consultations_consult", "consult_date", "location_id"),
+    Index("ix_consultations_patient", "patient_ref"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("booking_id", String(100), primary_key=True),
+    Column("location_id", ForeignKey("locations.location_id"), nullable=False),
+    Column("patient_ref", String(100), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("starts_at", DateTime, nullable=False),  # UTC
+    Column("start_date", Date, nullable=False),  # local date at the location
+    Column("start_minute", SmallInteger, nullable=False),  # local minutes after midnight
+    Column("duration_minutes", SmallInteger, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("booked_at", DateTime),  # UTC
+    # Derived at import: position among the patient's completed bookings (all / initial only),
+    # ordered by starts_at then booking_id; NULL when the booking is not completed.
+    Column("completed_seq", Integer),
+    Column("initial_seq", Integer),
+    Index("ix_bookings_start", "start_date", "location_id"),
+    Index("ix_bookings_patient", "patient_ref", "starts_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("email", String(254), primary_key=True),  # stored lower-case
+    Column("role", String(8), nullable=False),
+)
+
+user_locations = Table(
+    "user_locations",
+    metadata,
+    Column("email", ForeignKey("users.email", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", String(40), primary_key=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),  # UTC
+    Column("email", String(254)),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text),  # JSON
+    Index("ix_audit_log_at", "at"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),  # UTC
+    Column("kind", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("rows", Integer, nullable=False),
+)
