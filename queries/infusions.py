@@ -1,0 +1,127 @@
+"""Infusion bookings for the Infusions page: outcomes over time and no-shows by weekday."""
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, select
+
+from queries.page_filters import location_condition, week_column, week_range
+from queries.schema import bookings, calendar
+from queries.scope import Scope
+
+STATUSES = ["completed", "no_show", "late_cancel", "cancelled", "scheduled"]
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+ALL = "ALL"
+
+
+def _in_period(
+    *, scope: Scope, locations: Iterable[str] | None, start: date, end: date, week_start: str
+):
+    first, last = week_range(start, end, week_start)
+    return and_(
+        bookings.c.start_date.between(first, last),
+        location_condition(bookings.c.location_id, scope=scope, locations=locations),
+    )
+
+
+def no_show_rate_pct(no_shows: int, completed: int, late_cancellations: int) -> float | None:
+    """(1 dp) 100 × no-shows ÷ (completed + no-shows + late cancels); `None` if none held."""
+    denominator = completed + no_shows + late_cancellations
+    return round(100 * no_shows / denominator, 1) if denominator else None
+
+
+def bookings_by_week_and_status(
+    conn: Connection,
+    *,
+    scope: Scope,
+    locations: Iterable[str] | None,
+    start: date,
+    end: date,
+    week_start: str = "mon",
+) -> pd.DataFrame:
+    """Bookings starting in each week by status: `week_start`, `status`, `bookings`.
+
+    Every week of the period and every status is present (zero when none), so a missing bar
+    never hides a zero.
+    """
+    week = week_column(week_start)
+    stmt = (
+        select(week.label("week_start"), bookings.c.status, func.count().label("bookings"))
+        .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
+        .where(
+            _in_period(
+                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            )
+        )
+        .group_by(week, bookings.c.status)
+    )
+    counts = {(week_day, status): n for week_day, status, n in conn.execute(stmt).all()}
+    first, last = week_range(start, end, week_start)
+    weeks = pd.date_range(first, last, freq="7D").date
+    rows = [
+        {"week_start": w, "status": status, "bookings": int(counts.get((w, status), 0))}
+        for w in weeks
+        for status in STATUSES
+    ]
+    return pd.DataFrame(rows, columns=["week_start", "status", "bookings"])
+
+
+def no_shows_by_location_and_weekday(
+    conn: Connection,
+    *,
+    scope: Scope,
+    locations: Iterable[str] | None,
+    start: date,
+    end: date,
+    week_start: str = "mon",
+) -> pd.DataFrame:
+    """No-show rate per location and weekday, plus pooled `ALL` rows: `location_id`, `weekday`
+    (Mon..Sun), `no_shows`, `held`, `no_show_rate_pct`.
+
+    `held` is the rate's denominator: completed + no-show + late-cancelled bookings.
+    """
+
+    def tally(status: str):
+        return func.sum(case((bookings.c.status == status, 1), else_=0))
+
+    stmt = (
+        select(
+            bookings.c.location_id,
+            calendar.c.weekday,
+            tally("no_show"),
+            tally("completed"),
+            tally("late_cancel"),
+        )
+        .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
+        .where(
+            _in_period(
+                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            ),
+            bookings.c.status.in_(["no_show", "completed", "late_cancel"]),
+        )
+        .group_by(bookings.c.location_id, calendar.c.weekday)
+    )
+    counts = pd.DataFrame(
+        conn.execute(stmt).all(),
+        columns=["location_id", "weekday", "no_shows", "completed", "late_cancellations"],
+    )
+    columns = ["location_id", "weekday", "no_shows", "held", "no_show_rate_pct"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    for column in ["weekday", "no_shows", "completed", "late_cancellations"]:
+        counts[column] = counts[column].astype(int)
+    pooled = counts.groupby("weekday", as_index=False)[
+        ["no_shows", "completed", "late_cancellations"]
+    ].sum()
+    pooled.insert(0, "location_id", ALL)
+    table = pd.concat([counts.sort_values(["location_id", "weekday"]), pooled], ignore_index=True)
+    table["held"] = table["no_shows"] + table["completed"] + table["late_cancellations"]
+    table["no_show_rate_pct"] = [
+        no_show_rate_pct(n, c, lc)
+        for n, c, lc in zip(
+            table["no_shows"], table["completed"], table["late_cancellations"], strict=True
+        )
+    ]
+    table["weekday"] = [WEEKDAYS[day] for day in table["weekday"]]
+    return table[columns]

@@ -1,0 +1,45 @@
+"""Building blocks shared by the page-level queries: the week range and the location condition."""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, false, true
+
+from queries.calendar_table import week_start as week_start_of
+from queries.schema import calendar
+from queries.scope import Scope
+
+# Allowlist: the only calendar columns a week can be bucketed by.
+WEEK_COLUMNS = {"mon": calendar.c.week_mon, "sun": calendar.c.week_sun}
+
+
+def week_column(week_start: str) -> ColumnElement:
+    """The `calendar` column holding the start of a day's week; `week_start` is `mon` or `sun`."""
+    try:
+        return WEEK_COLUMNS[week_start]
+    except KeyError:
+        raise ValueError(f"week_start must be 'mon' or 'sun', not {week_start!r}") from None
+
+
+def week_range(start: date, end: date, week_start: str = "mon") -> tuple[date, date]:
+    """First and last day of the whole weeks from the week holding `start` to the one holding `end`.
+
+    The weekly metrics report every week whose start lies between the week starts of `start` and
+    `end`; the pages use the same days so their figures agree with it.
+    """
+    first = week_start_of(start, week_start)
+    last = week_start_of(end, week_start) + timedelta(days=6)
+    return first, last
+
+
+def location_condition(
+    column: ColumnElement, *, scope: Scope, locations: Iterable[str] | None
+) -> ColumnElement[bool]:
+    """`column IN (...)` for the requested locations the scope allows (`None` = all it allows)."""
+    allowed = scope.narrow(None if locations is None else list(locations))
+    if allowed is None:
+        return true()
+    if not allowed:
+        return false()
+    # `in_` with a list renders one expanding bound parameter, never literal values.
+    return column.in_(allowed)
