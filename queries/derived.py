@@ -1,14 +1,286 @@
 """Columns and aggregates derived from the raw rows, kept current by the importer.
 
-(Being written: `refresh_after_import` recomputes what depends on the given patients/locations.)
+`refresh_after_import` recomputes, for the patients and locations an import touched:
+- `bookings.completed_seq` / `initial_seq`: the booking's position among its patient's completed
+  bookings (all kinds / `initial` only), ordered by `starts_at` then `booking_id`, at any location;
+- `consultations.converted`: a completed consult whose patient has a completed booking starting
+  between `consult_at` and `consult_at` + 30 days (UTC instants, both ends inclusive);
+- `daily_location_stats`: the per-day counts the weekly report sums.
+Everything is done by set-based statements in the database, never row by row in Python.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date
 
-from sqlalchemy import Connection
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from queries.schema import bookings, consultations, daily_location_stats
+
+OCCUPYING = ("scheduled", "completed", "no_show", "late_cancel")
+CONVERSION_WINDOW_SECONDS = 30 * 24 * 60 * 60
+# Keeps every IN list well below SQLite's and PostgreSQL's bound-parameter limits.
+CHUNK = 5000
+
+STAT_COLUMNS = tuple(c.name for c in daily_location_stats.c if c.name not in ("location_id", "day"))
+
+
+class epoch_seconds(FunctionElement):
+    """Whole seconds since 1970 of a naive UTC timestamp column, on either dialect."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds_postgresql(element, compiler, **kw) -> str:
+    return "CAST(EXTRACT(EPOCH FROM " + compiler.process(element.clauses, **kw) + ") AS BIGINT)"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
+    # SQLite stores timestamps as text; strftime('%s') parses it. String comparison would not do:
+    # '... 10:00:00' and '... 10:00:00.000000' sort differently although they are the same instant.
+    return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
 
 
 def refresh_after_import(
     conn: Connection, *, patient_refs: Collection[str] | None, location_ids: Collection[str] | None
 ) -> None:
-    """Recompute derived data for these patients and locations (`None` = all), in `conn`'s transaction."""
+    """Recompute derived data for these patients and locations (`None` = all), in `conn`'s txn.
+
+    `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
+    because the old dates of a replaced row are no longer known. Other locations where the patients
+    have rows are rebuilt over the date range of those rows (their `new_patients`,
+    `series_completions` and conversions may have moved).
+    """
+    if patient_refs is None:
+        _refresh_sequences(conn, None)
+        _refresh_conversions(conn, None)
+        _rebuild_stats(conn, None, None, None)
+        return
+    patients = sorted(set(patient_refs))
+    for chunk in _chunks(patients):
+        _refresh_sequences(conn, chunk)
+        _refresh_conversions(conn, chunk)
+    if location_ids is None:
+        _rebuild_stats(conn, None, None, None)
+        return
+    full = sorted(set(location_ids))
+    # A consult whose patient_ref was removed by a re-import is no longer anyone's conversion.
+    for chunk in _chunks(full):
+        conn.execute(
+            update(consultations)
+            .where(
+                consultations.c.location_id.in_(chunk),
+                consultations.c.patient_ref.is_(None),
+                consultations.c.converted == true(),
+            )
+            .values(converted=False)
+        )
+    for location_id in full:
+        _rebuild_stats(conn, location_id, None, None)
+    for location_id, (first, last) in sorted(
+        _patient_day_ranges(conn, patients, set(full)).items()
+    ):
+        _rebuild_stats(conn, location_id, first, last)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None:
+    order = (bookings.c.starts_at, bookings.c.booking_id)
+    completed = bookings.c.status == "completed"
+    initial = and_(completed, bookings.c.kind == "initial")
+    # Partitioning by the predicate numbers the matching bookings among themselves; the CASE
+    # blanks the numbers the other partitions get.
+    ranked = select(
+        bookings.c.booking_id,
+        case(
+            (
+                completed,
+                func.row_number().over(
+                    partition_by=(bookings.c.patient_ref, completed), order_by=order
+                ),
+            ),
+            else_=None,
+        ).label("completed_seq"),
+        case(
+            (
+                initial,
+                func.row_number().over(
+                    partition_by=(bookings.c.patient_ref, initial), order_by=order
+                ),
+            ),
+            else_=None,
+        ).label("initial_seq"),
+    )
+    if patients is not None:
+        ranked = ranked.where(bookings.c.patient_ref.in_(patients))
+    ranked = ranked.subquery("ranked")
+    conn.execute(
+        update(bookings)
+        .where(bookings.c.booking_id == ranked.c.booking_id)
+        .values(completed_seq=ranked.c.completed_seq, initial_seq=ranked.c.initial_seq)
+    )
+
+
+def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
+    later = bookings.alias("later")
+    elapsed = epoch_seconds(later.c.starts_at) - epoch_seconds(consultations.c.consult_at)
+    has_booking = exists().where(
+        later.c.patient_ref == consultations.c.patient_ref,
+        later.c.status == "completed",
+        elapsed >= 0,
+        elapsed <= CONVERSION_WINDOW_SECONDS,
+    )
+    converted = case(
+        (and_(consultations.c.consult_status == "completed", has_booking), true()), else_=false()
+    )
+    stmt = update(consultations).values(converted=converted)
+    if patients is not None:
+        stmt = stmt.where(consultations.c.patient_ref.in_(patients))
+    conn.execute(stmt)
+
+
+def _patient_day_ranges(
+    conn: Connection, patients: Sequence[str], skip: set[str]
+) -> dict[str, tuple[date, date]]:
+    """Per location, the first and last local day holding a row of these patients."""
+    ranges: dict[str, tuple[date, date]] = {}
+    for chunk in _chunks(patients):
+        for table, day in (
+            (bookings, bookings.c.start_date),
+            (consultations, consultations.c.consult_date),
+        ):
+            rows = conn.execute(
+                select(table.c.location_id, func.min(day), func.max(day))
+                .where(table.c.patient_ref.in_(chunk), day.is_not(None))
+                .group_by(table.c.location_id)
+            )
+            for location_id, first, last in rows:
+                if location_id in skip:
+                    continue
+                if location_id in ranges:
+                    old_first, old_last = ranges[location_id]
+                    first, last = min(first, old_first), max(last, old_last)
+                ranges[location_id] = (first, last)
+    return ranges
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _per_day(
+    table, day_column, counts: dict[str, ColumnElement[int]], where: list[ColumnElement[bool]]
+):
+    """One source's per-day counts, with a zero for every stats column it does not feed."""
+    zero = literal_column("0")
+    return (
+        select(
+            table.c.location_id.label("location_id"),
+            day_column.label("day"),
+            *(counts.get(name, zero).label(name) for name in STAT_COLUMNS),
+        )
+        .where(*where)
+        .group_by(table.c.location_id, day_column)
+    )
+
+
+def _scope(table, day_column, location_id: str | None, first: date | None, last: date | None):
+    where = []
+    if location_id is not None:
+        where.append(table.c.location_id == location_id)
+    if first is not None:
+        where.append(day_column >= first)
+    if last is not None:
+        where.append(day_column <= last)
+    return where
+
+
+def daily_stats_select(location_id: str | None, first: date | None, last: date | None):
+    """SELECT of `daily_location_stats` rows for one location (or all) and day range (or all)."""
+    c, b = consultations.c, bookings.c
+    occupying = b.status.in_(OCCUPYING)
+    completed = b.status == "completed"
+    requests = _per_day(
+        consultations,
+        c.received_date,
+        {
+            "consult_requests": func.count(),
+            "contacted_within_1h": _count_if(c.response_minutes <= 60),
+        },
+        _scope(consultations, c.received_date, location_id, first, last),
+    )
+    consults = _per_day(
+        consultations,
+        c.consult_date,
+        {
+            "consults_completed": func.count(),
+            "consults_converted": _count_if(c.converted == true()),
+        },
+        [
+            c.consult_status == "completed",
+            c.consult_date.is_not(None),
+            *_scope(consultations, c.consult_date, location_id, first, last),
+        ],
+    )
+    infusions = _per_day(
+        bookings,
+        b.start_date,
+        {
+            "infusions_scheduled": _count_if(occupying),
+            "infusions_completed": _count_if(completed),
+            "no_shows": _count_if(b.status == "no_show"),
+            "late_cancellations": _count_if(b.status == "late_cancel"),
+            "cancellations": _count_if(b.status == "cancelled"),
+            "new_patients": _count_if(b.completed_seq == 1),
+            "booster_infusions": _count_if(and_(completed, b.kind == "booster")),
+            "series_completions": _count_if(b.initial_seq == 6),
+            "booked_minutes": func.sum(case((occupying, b.duration_minutes), else_=0)),
+        },
+        _scope(bookings, b.start_date, location_id, first, last),
+    )
+    days = union_all(requests, consults, infusions).subquery("days")
+    return select(
+        days.c.location_id,
+        days.c.day,
+        *(func.sum(days.c[name]).label(name) for name in STAT_COLUMNS),
+    ).group_by(days.c.location_id, days.c.day)
+
+
+def _rebuild_stats(
+    conn: Connection, location_id: str | None, first: date | None, last: date | None
+) -> None:
+    s = daily_location_stats.c
+    conn.execute(
+        delete(daily_location_stats).where(
+            *_scope(daily_location_stats, s.day, location_id, first, last)
+        )
+    )
+    conn.execute(
+        insert(daily_location_stats).from_select(
+            ["location_id", "day", *STAT_COLUMNS], daily_stats_select(location_id, first, last)
+        )
+    )

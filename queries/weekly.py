@@ -1,0 +1,295 @@
+"""The weekly report (spec/metrics.md): one function every consumer reads, and its command line.
+
+Counts come from `daily_location_stats`, available room-minutes from capacity x calendar, and the
+median response time from the raw requests, all aggregated in SQL. Python only lays out the grid
+(every week x every selected location, plus `ALL`) and rounds exact integer ratios.
+"""
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, exists, func, or_, select
+
+from queries.calendar_table import week_start as week_start_of
+from queries.db import default_url, open_database
+from queries.metric_definitions import WEEKLY_COLUMN_NAMES, WEEKLY_COLUMNS
+from queries.report_files import report_filters, weekly_csv_bytes, weekly_xlsx_bytes
+from queries.schema import (
+    calendar,
+    capacity,
+    closures,
+    consultations,
+    daily_location_stats,
+    locations,
+)
+from queries.scope import EVERYTHING, Scope
+
+ALL = "ALL"
+WEEK_COLUMNS = {"mon": calendar.c.week_mon, "sun": calendar.c.week_sun}
+SUMMED = (
+    "consult_requests",
+    "contacted_within_1h",
+    "consults_completed",
+    "consults_converted",
+    "infusions_scheduled",
+    "infusions_completed",
+    "no_shows",
+    "late_cancellations",
+    "cancellations",
+    "new_patients",
+    "booster_infusions",
+    "series_completions",
+    "booked_minutes",
+    "available_minutes",
+)
+
+Key = tuple[date, str]
+
+
+def weekly_metrics(
+    conn: Connection,
+    *,
+    scope: Scope,
+    locations: Sequence[str] | None,
+    start: date,
+    end: date,
+    week_start: str = "mon",
+) -> pd.DataFrame:
+    """The weekly report for the weeks holding `start`..`end`: the spec's 19 columns, in order.
+
+    `locations=None` asks for every location; `scope` narrows what is read, and `ALL` pools only
+    the locations read. Unknown location ids raise ValueError.
+    """
+    if week_start not in WEEK_COLUMNS:
+        raise ValueError(f"week_start must be one of {sorted(WEEK_COLUMNS)}, not {week_start!r}")
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    selected = _selected_locations(conn, scope, locations)
+    week = WEEK_COLUMNS[week_start]
+    first = week_start_of(start, week_start)
+    last = week_start_of(end, week_start) + timedelta(days=6)
+    weeks = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+
+    totals = _day_stat_sums(conn, week, selected, first, last)
+    for key, minutes in _available_minutes(conn, week, selected, first, last).items():
+        totals.setdefault(key, {})["available_minutes"] = minutes
+    medians = _response_medians(conn, week, selected, first, last, pooled=False)
+    medians |= _response_medians(conn, week, selected, first, last, pooled=True)
+
+    rows = []
+    for week_day in weeks if selected else []:
+        pooled = dict.fromkeys(SUMMED, 0)
+        for location_id in selected:
+            counts = totals.get((week_day, location_id), {})
+            for name in SUMMED:
+                pooled[name] += counts.get(name, 0)
+            rows.append(_row(week_day, location_id, counts, medians.get((week_day, location_id))))
+        rows.append(_row(week_day, ALL, pooled, medians.get((week_day, ALL))))
+    return _frame(rows)
+
+
+def _selected_locations(
+    conn: Connection, scope: Scope, requested: Sequence[str] | None
+) -> list[str]:
+    known = set(conn.scalars(select(locations.c.location_id)))
+    if requested is not None:
+        unknown = sorted(set(requested) - known)
+        if unknown:
+            raise ValueError("unknown location ids: " + ", ".join(unknown))
+    narrowed = scope.narrow(requested)
+    return sorted(known) if narrowed is None else [loc for loc in narrowed if loc in known]
+
+
+def _day_stat_sums(
+    conn: Connection, week, selected: list[str], first: date, last: date
+) -> dict[Key, dict[str, int]]:
+    s = daily_location_stats.c
+    names = [name for name in SUMMED if name in s]
+    stmt = (
+        select(
+            week.label("week"), s.location_id, *(func.sum(s[name]).label(name) for name in names)
+        )
+        .select_from(daily_location_stats.join(calendar, calendar.c.day == s.day))
+        .where(s.location_id.in_(selected), s.day.between(first, last))
+        .group_by(week, s.location_id)
+    )
+    return {
+        (row.week, row.location_id): {name: int(getattr(row, name)) for name in names}
+        for row in conn.execute(stmt)
+    }
+
+
+def _available_minutes(
+    conn: Connection, week, selected: list[str], first: date, last: date
+) -> dict[Key, int]:
+    """Room-minutes per week and location: capacity rows that hold on each calendar day."""
+    cap, day = capacity.c, calendar.c.day
+    closed = exists().where(closures.c.location_id == cap.location_id, closures.c.day == day)
+    stmt = (
+        select(
+            week.label("week"),
+            cap.location_id,
+            func.sum(cap.rooms * (cap.close_minute - cap.open_minute)).label("minutes"),
+        )
+        .select_from(
+            calendar.join(capacity, cap.weekday == calendar.c.weekday).join(
+                locations, locations.c.location_id == cap.location_id
+            )
+        )
+        .where(
+            day.between(first, last),
+            cap.location_id.in_(selected),
+            cap.effective_from <= day,
+            or_(cap.effective_to.is_(None), cap.effective_to >= day),
+            or_(locations.c.opened_on.is_(None), locations.c.opened_on <= day),
+            or_(locations.c.closed_on.is_(None), locations.c.closed_on >= day),
+            ~closed,
+        )
+        .group_by(week, cap.location_id)
+    )
+    return {(row.week, row.location_id): int(row.minutes) for row in conn.execute(stmt)}
+
+
+def _response_medians(
+    conn: Connection, week, selected: list[str], first: date, last: date, *, pooled: bool
+) -> dict[Key, Fraction]:
+    """Median response minutes per week and location, or per week over all selected (`ALL`)."""
+    c = consultations.c
+    partition = (week,) if pooled else (week, c.location_id)
+    ranked = (
+        select(
+            week.label("week"),
+            c.location_id,
+            c.response_minutes.label("minutes"),
+            func.row_number().over(partition_by=partition, order_by=c.response_minutes).label("rn"),
+            func.count().over(partition_by=partition).label("n"),
+        )
+        .select_from(consultations.join(calendar, calendar.c.day == c.received_date))
+        .where(
+            c.location_id.in_(selected),
+            c.received_date.between(first, last),
+            c.response_minutes.is_not(None),
+        )
+        .subquery("ranked")
+    )
+    group = (ranked.c.week,) if pooled else (ranked.c.week, ranked.c.location_id)
+    # The middle row (odd n) or the two middle rows (even n): those with n <= 2 * rn <= n + 2.
+    middle = (
+        select(*group, func.min(ranked.c.minutes).label("low"), func.max(ranked.c.minutes))
+        .where((2 * ranked.c.rn).between(ranked.c.n, ranked.c.n + 2))
+        .group_by(*group)
+    )
+    medians = {}
+    for row in conn.execute(middle):
+        # repr gives the decimal the float was stored from (whole seconds / 60), not binary noise.
+        low, high = Fraction(repr(row[-2])), Fraction(repr(row[-1]))
+        medians[(row[0], ALL if pooled else row[1])] = (low + high) / 2
+    return medians
+
+
+def round_half_up(value: Fraction | None, decimals: int) -> float | None:
+    """`value` rounded half away from zero (values here are never negative); None stays None."""
+    if value is None:
+        return None
+    scale = 10**decimals
+    return math.floor(value * scale + Fraction(1, 2)) / scale
+
+
+def _ratio(numerator: int, denominator: int, factor: int = 1) -> Fraction | None:
+    return None if denominator == 0 else Fraction(numerator * factor, denominator)
+
+
+def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fraction | None) -> dict:
+    n = dict.fromkeys(SUMMED, 0) | counts
+    exact = {
+        "median_response_minutes": median,
+        "contacted_within_1h_pct": _ratio(n["contacted_within_1h"], n["consult_requests"], 100),
+        "consult_conversion_pct": _ratio(n["consults_converted"], n["consults_completed"], 100),
+        "no_show_rate_pct": _ratio(
+            n["no_shows"], n["infusions_completed"] + n["no_shows"] + n["late_cancellations"], 100
+        ),
+        "available_room_hours": _ratio(n["available_minutes"], 60),
+        "booked_room_hours": _ratio(n["booked_minutes"], 60),
+        "utilization_pct": _ratio(n["booked_minutes"], n["available_minutes"], 100),
+    }
+    row: dict = {"week_start": week_day, "location_id": location_id}
+    for column in WEEKLY_COLUMNS[2:]:
+        if column.decimals is None:
+            row[column.name] = n[column.name]
+        else:
+            row[column.name] = round_half_up(exact[column.name], column.decimals)
+    return row
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(WEEKLY_COLUMN_NAMES))
+    dtypes = {
+        c.name: ("int64" if c.kind == "count" else "float64")
+        for c in WEEKLY_COLUMNS
+        if c.kind in ("count", "ratio")
+    }
+    return frame.astype(dtypes).astype({"week_start": object, "location_id": object})
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m queries.weekly", description="Write the weekly metrics report."
+    )
+    parser.add_argument("--db", default=None, help="database URL (default: DATABASE_URL or data/)")
+    parser.add_argument("--start", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    parser.add_argument("--end", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    parser.add_argument(
+        "--location",
+        action="append",
+        dest="locations",
+        help="location id (repeatable; default all)",
+    )
+    parser.add_argument("--week-start", choices=sorted(WEEK_COLUMNS), default="mon")
+    parser.add_argument("--format", choices=("csv", "xlsx"), help="default: from --out's suffix")
+    parser.add_argument("--out", required=True, type=Path)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: write the report for `--start`..`--end` to `--out` as CSV or XLSX."""
+    args = _parse_args(argv)
+    fmt = args.format or ("xlsx" if args.out.suffix.lower() == ".xlsx" else "csv")
+    engine = open_database(args.db or default_url())
+    try:
+        with engine.connect() as conn:
+            frame = weekly_metrics(
+                conn,
+                scope=EVERYTHING,
+                locations=args.locations,
+                start=args.start,
+                end=args.end,
+                week_start=args.week_start,
+            )
+    except ValueError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    finally:
+        engine.dispose()
+    if fmt == "csv":
+        data = weekly_csv_bytes(frame)
+    else:
+        filters = report_filters(
+            frame,
+            start=args.start,
+            end=args.end,
+            week_start=args.week_start,
+            generated_at=datetime.now(UTC),
+        )
+        data = weekly_xlsx_bytes(frame, filters=filters)
+    args.out.write_bytes(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Tiny helpers that put hand-made rows straight into the tables, as the importer would store them.
+
+Timestamps are given as local wall-clock text at the row's location ("2026-03-02 09:00") and stored
+as the importer stores them: the UTC instant (naive) plus the local date.
+"""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select
+
+from queries.derived import refresh_after_import
+from queries.schema import bookings, capacity, closures, consultations, locations
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _zone(conn: Connection, location_id: str) -> ZoneInfo:
+    name = conn.scalar(select(locations.c.timezone).where(locations.c.location_id == location_id))
+    return ZoneInfo(name)
+
+
+def _local(conn: Connection, location_id: str, text: str | None) -> datetime | None:
+    """Aware local datetime; fold=0 takes the first of an ambiguous fall-back time."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=_zone(conn, location_id), fold=0)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def add_location(
+    conn: Connection,
+    location_id: str,
+    *,
+    timezone: str = "America/New_York",
+    opened_on: date | None = None,
+    closed_on: date | None = None,
+) -> None:
+    conn.execute(
+        insert(locations).values(
+            location_id=location_id,
+            name=location_id.title(),
+            city=location_id.title(),
+            state="MD",
+            timezone=timezone,
+            opened_on=opened_on,
+            closed_on=closed_on,
+        )
+    )
+
+
+def add_capacity(
+    conn: Connection,
+    location_id: str,
+    weekday: str,
+    open_time: str,
+    close_time: str,
+    rooms: int,
+    *,
+    effective_from: date = date(2024, 1, 1),
+    effective_to: date | None = None,
+) -> None:
+    def minute(text: str) -> int:
+        t = time.fromisoformat(text)
+        return t.hour * 60 + t.minute
+
+    conn.execute(
+        insert(capacity).values(
+            location_id=location_id,
+            weekday=WEEKDAYS.index(weekday),
+            open_minute=minute(open_time),
+            close_minute=minute(close_time),
+            rooms=rooms,
+            effective_from=effective_from,
+            effective_to=effective_to,
+        )
+    )
+
+
+def add_closure(conn: Connection, location_id: str, day: date) -> None:
+    conn.execute(insert(closures).values(location_id=location_id, day=day, reason="test"))
+
+
+def add_consultation(
+    conn: Connection,
+    request_id: str,
+    location_id: str,
+    received: str,
+    *,
+    first_contact: str | None = None,
+    consult_at: str | None = None,
+    status: str = "pending",
+    patient_ref: str | None = None,
+) -> None:
+    received_local = _local(conn, location_id, received)
+    contact_local = _local(conn, location_id, first_contact)
+    consult_local = _local(conn, location_id, consult_at)
+    minutes = None
+    if contact_local is not None:
+        minutes = (_utc(contact_local) - _utc(received_local)).total_seconds() / 60
+    conn.execute(
+        insert(consultations).values(
+            request_id=request_id,
+            location_id=location_id,
+            received_at=_utc(received_local),
+            received_date=received_local.date(),
+            channel="web",
+            indication="unknown",
+            first_contact_at=_utc(contact_local),
+            response_minutes=minutes,
+            consult_at=_utc(consult_local),
+            consult_date=None if consult_local is None else consult_local.date(),
+            consult_status=status,
+            patient_ref=patient_ref,
+            converted=False,
+        )
+    )
+
+
+def add_booking(
+    conn: Connection,
+    booking_id: str,
+    location_id: str,
+    patient_ref: str,
+    starts: str,
+    *,
+    status: str = "completed",
+    kind: str = "initial",
+    duration: int = 60,
+) -> None:
+    local = _local(conn, location_id, starts)
+    conn.execute(
+        insert(bookings).values(
+            booking_id=booking_id,
+            location_id=location_id,
+            patient_ref=patient_ref,
+            kind=kind,
+            starts_at=_utc(local),
+            start_date=local.date(),
+            start_minute=local.hour * 60 + local.minute,
+            duration_minutes=duration,
+            status=status,
+        )
+    )
+
+
+def refresh_all(conn: Connection) -> None:
+    """Recompute every derived value, as a full import would."""
+    refresh_after_import(conn, patient_refs=None, location_ids=None)
