@@ -10,6 +10,7 @@ from queries.calendar_table import week_start as week_start_of
 from queries.page_filters import location_condition, week_range
 from queries.schema import bookings, calendar
 from queries.scope import Scope
+from queries.weekly import ALL, weekly_metrics
 
 OCCUPYING = ["scheduled", "completed", "no_show", "late_cancel"]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -88,8 +89,6 @@ def utilization_by_location_and_week(
     """Room utilization per week and location (with the pooled `ALL` rows), taken from the weekly
     metrics: `week_start`, `location_id`, `available_room_hours`, `booked_room_hours`,
     `utilization_pct`."""
-    from queries.weekly import weekly_metrics
-
     table = weekly_metrics(
         conn, scope=scope, locations=locations, start=start, end=end, week_start=week_start
     )
@@ -121,4 +120,4 @@ def weeks_ahead(
     table = utilization_by_location_and_week(
         conn, scope=scope, locations=locations, start=first, end=last, week_start=week_start
     )
-    return table[table["location_id"] != "ALL"].reset_index(drop=True)
+    return table[table["location_id"] != ALL].reset_index(drop=True)
