@@ -1,0 +1,201 @@
+"""Vectorized readers for the contract's value types: text in, typed pandas Series plus a bad-row mask.
+
+Every reader takes a column already reduced to text (stripped, `NA` for an empty cell, see
+`as_text`) and leaves missing values missing: whether a value is required is the caller's rule.
+Timestamps are the exception to "one column in, one column out": the wall-clock reading needs the
+row's location time zone, so they are read in two steps (`read_timestamp_text`, `to_utc`).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import available_timezones
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype, is_string_dtype
+
+
+@dataclass(frozen=True)
+class Read:
+    """A column read: typed values (missing where the text was missing) and the rows that failed."""
+
+    values: pd.Series
+    bad: np.ndarray
+    reason: str = ""
+
+
+def as_text(column: pd.Series, kind: str = "text") -> pd.Series:
+    """The column as stripped strings with `NA` for empty cells; typed values written canonically.
+
+    `kind` decides how typed (non-string) values are written, so a `date` read from a spreadsheet
+    or a generator comes out as `YYYY-MM-DD` and not as a midnight timestamp.
+    """
+    if is_string_dtype(column.dtype) and not column.dtype == object:
+        text = column.str.strip()
+    elif is_datetime64_any_dtype(column.dtype):
+        text = column.map(lambda v: _typed_text(v, kind), na_action="ignore").astype("str")
+    elif is_numeric_dtype(column.dtype) and not column.dtype == bool:
+        text = column.map(lambda v: _typed_text(v, kind), na_action="ignore").astype("str")
+    else:
+        values = column.to_numpy(dtype=object)
+        text = pd.Series(
+            [
+                v.strip() if isinstance(v, str) else (None if _missing(v) else _typed_text(v, kind))
+                for v in values
+            ],
+            index=column.index,
+            dtype="str",
+        )
+    return text.mask(text == "")
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+
+
+def _typed_text(value: object, kind: str) -> str:
+    if isinstance(value, datetime):
+        if kind == "date" and value.time() == time(0) and value.tzinfo is None:
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M") if value.second == 0 else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_text(text: pd.Series) -> Read:
+    return Read(text, np.zeros(len(text), dtype=bool))
+
+
+def read_pattern(text: pd.Series, pattern: str, reason: str) -> Read:
+    """Text that must match a regular expression (whole value)."""
+    ok = text.str.fullmatch(pattern).fillna(True).to_numpy(dtype=bool)
+    return Read(text, ~ok, reason)
+
+
+def read_code(text: pd.Series, allowed: tuple[str, ...]) -> Read:
+    """A case-insensitive code, stored lower-case."""
+    lower = text.str.lower()
+    bad = (lower.notna() & ~lower.isin(allowed)).to_numpy(dtype=bool)
+    return Read(lower, bad, "not one of " + ", ".join(allowed))
+
+
+def read_integer(text: pd.Series, low: int, high: int) -> list[Read]:
+    """An integer in `low..high`: two failures, so the report says which one it is."""
+    well_formed = text.str.fullmatch(r"[+-]?\d{1,9}").fillna(True).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype("Int64")
+    in_range = (numbers.isna() | numbers.between(low, high)).to_numpy(dtype=bool)
+    return [
+        Read(numbers, ~well_formed, "not an integer"),
+        Read(numbers, ~in_range, f"must be between {low} and {high}"),
+    ]
+
+
+def read_date(text: pd.Series) -> Read:
+    """`YYYY-MM-DD`, a real calendar date."""
+    shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+    days = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
+    bad = (text.notna() & days.isna()).to_numpy(dtype=bool)
+    return Read(days, bad, "not a date (YYYY-MM-DD)")
+
+
+_TIME = r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?"
+
+
+def read_time_of_day(text: pd.Series) -> Read:
+    """`HH:MM` (24 h) as minutes after midnight."""
+    parts = text.str.extract(_TIME.join("^$"))
+    minutes = (pd.to_numeric(parts[0]) * 60 + pd.to_numeric(parts[1])).astype("Int64")
+    bad = (text.notna() & minutes.isna()).to_numpy(dtype=bool)
+    return Read(minutes, bad, "not a time of day (HH:MM, 24 h)")
+
+
+_KNOWN_ZONES = frozenset(available_timezones())
+
+
+def read_timezone(text: pd.Series) -> Read:
+    """An IANA time zone name known to `zoneinfo`."""
+    bad = (text.notna() & ~text.isin(_KNOWN_ZONES)).to_numpy(dtype=bool)
+    return Read(text, bad, "not an IANA time zone name (e.g. America/New_York)")
+
+
+def read_words(text: pd.Series) -> Read:
+    """Space-separated words as a list per row (empty list when missing)."""
+    words = text.fillna("").str.split()
+    return Read(words, np.zeros(len(text), dtype=bool))
+
+
+_TIMESTAMP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,6})?)?\s*"
+    r"(?:(?P<z>[Zz])|(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})?)?$"
+)
+TIMESTAMP_REASON = "not a timestamp (YYYY-MM-DD HH:MM[:SS], optional offset such as Z or -05:00)"
+
+
+@dataclass(frozen=True)
+class WallClock:
+    """A timestamp column read from text: wall-clock time, and its UTC offset when one was given."""
+
+    wall: pd.Series  # datetime64, naive
+    offset_minutes: pd.Series  # float, NaN where no offset was written
+    bad: np.ndarray
+
+
+def read_timestamp_text(column: pd.Series, text: pd.Series | None) -> WallClock:
+    """Read a timestamp column; typed datetime64 columns skip the text round trip (generator path)."""
+    if is_datetime64_any_dtype(column.dtype):
+        nothing = np.zeros(len(column), dtype=bool)
+        if getattr(column.dtype, "tz", None) is not None:
+            utc = column.dt.tz_convert("UTC").dt.tz_localize(None)
+            offsets = pd.Series(np.where(utc.isna(), np.nan, 0.0), index=column.index)
+            return WallClock(utc, offsets, nothing)
+        return WallClock(column, pd.Series(np.nan, index=column.index), nothing)
+    assert text is not None
+    parts = text.str.extract(_TIMESTAMP)
+    shaped = parts[0].notna()
+    iso = parts[0] + "T" + parts[1] + parts[2].fillna(":00")
+    wall = pd.to_datetime(iso.where(shaped), format="ISO8601", errors="coerce")
+    sign = parts["sign"].map({"+": 1.0, "-": -1.0})
+    hours = pd.to_numeric(parts["oh"])
+    minutes = pd.to_numeric(parts["om"]).fillna(0.0)
+    offsets = (sign * (hours * 60 + minutes)).where(parts["z"].isna(), 0.0)
+    offsets = offsets.where(parts["z"].notna() | parts["sign"].notna())
+    bad_offset = (hours > 23) | (minutes > 59)
+    bad = (text.notna() & (wall.isna() | bad_offset)).to_numpy(dtype=bool)
+    return WallClock(wall.mask(bad_offset), offsets.astype(float), bad)
+
+
+def to_utc(clock: WallClock, zones: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """UTC instants (naive) of the readings; wall-clock readings are placed in the row's zone.
+
+    Returns the instants and the rows whose wall-clock time does not exist in that zone (the
+    spring-forward gap). An ambiguous time (the fall-back hour) is its first occurrence.
+    """
+    utc = clock.wall - pd.to_timedelta(clock.offset_minutes.fillna(0.0), unit="min")
+    needs_zone = clock.wall.notna() & clock.offset_minutes.isna() & zones.notna()
+    gap = np.zeros(len(utc), dtype=bool)
+    for zone, rows in zones[needs_zone].groupby(zones[needs_zone]).groups.items():
+        wall = clock.wall.loc[rows]
+        first = np.ones(
+            len(wall), dtype=bool
+        )  # True = the daylight-saving reading, the earlier one
+        placed = wall.dt.tz_localize(zone, ambiguous=first, nonexistent="NaT")
+        utc.loc[rows] = placed.dt.tz_convert("UTC").dt.tz_localize(None)
+        gap[utc.index.get_indexer(rows)] = placed.isna().to_numpy()
+    return utc, gap
+
+
+def local_wall(utc: pd.Series, zones: pd.Series) -> pd.Series:
+    """The location's wall-clock time (naive) at each UTC instant."""
+    local = pd.Series(pd.NaT, index=utc.index, dtype=utc.dtype)
+    known = utc.notna() & zones.notna()
+    for zone, rows in zones[known].groupby(zones[known]).groups.items():
+        local.loc[rows] = (
+            utc.loc[rows].dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+        )
+    return local

@@ -1,0 +1,260 @@
+"""Write validated contract rows to the tables of `queries.schema`, inside the caller's transaction.
+
+Rows are upserted by primary key in batches (re-import = update); capacity and users replace what
+was stored (per location named / as a whole list). Consultations and bookings also refresh the data
+derived from them, for every patient and location the file touched, old values included.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Table, bindparam, delete, exists, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from queries import schema
+from queries.derived import refresh_after_import
+
+BATCH_ROWS = 10_000
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one file did to the database."""
+
+    inserted: int
+    updated: int
+    removed: int = 0
+
+
+def stored_locations(conn: Connection) -> dict[str, str]:
+    """Every stored location id with its time zone."""
+    rows = conn.execute(select(schema.locations.c.location_id, schema.locations.c.timezone))
+    return dict(rows.tuples().all())
+
+
+def store(
+    conn: Connection,
+    kind: str,
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    progress: Progress | None = None,
+) -> Stored:
+    """Write one validated file (`data.contract.Checked.rows`) and record it in `imports`."""
+    stored = _WRITERS[kind](conn, rows, progress or _quiet)
+    conn.execute(
+        insert(schema.imports).values(
+            at=datetime.now(UTC).replace(tzinfo=None), kind=kind, source=source, rows=len(rows)
+        )
+    )
+    return stored
+
+
+def _quiet(_fraction: float, _text: str) -> None:
+    return None
+
+
+def _store_locations(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    table = schema.locations
+    frame = rows[["location_id", "name", "city", "state", "timezone"]].copy()
+    frame["opened_on"] = rows["opened_on"]
+    frame["closed_on"] = rows["closed_on"]
+    existing = _existing_keys(conn, table.c.location_id, frame["location_id"])
+    _upsert(conn, table, frame, progress)
+    return Stored(inserted=len(frame) - existing, updated=existing)
+
+
+def _store_capacity(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    table = schema.capacity
+    named = sorted(rows["location_id"].unique())
+    removed = conn.execute(
+        delete(table).where(table.c.location_id.in_(bindparam("ids", expanding=True))),
+        {"ids": named},
+    ).rowcount
+    frame = rows.rename(columns={"open_time": "open_minute", "close_time": "close_minute"})
+    for chunk in _batches(_records(frame[[c.name for c in table.c if c.name != "id"]])):
+        conn.execute(insert(table), chunk)
+    progress(1.0, f"capacity: {len(frame)} rows")
+    return Stored(inserted=len(frame), updated=0, removed=removed)
+
+
+def _store_closures(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    table = schema.closures
+    frame = rows.rename(columns={"date": "day"})[["location_id", "day", "reason"]]
+    stored = pd.DataFrame(
+        conn.execute(
+            select(table.c.location_id, table.c.day).where(
+                table.c.location_id.in_(bindparam("ids", expanding=True))
+            ),
+            {"ids": sorted(frame["location_id"].unique())},
+        ).all(),
+        columns=["location_id", "day"],
+    )
+    keys = pd.MultiIndex.from_arrays([frame["location_id"], frame["day"].dt.date])
+    existing = int(keys.isin(pd.MultiIndex.from_frame(stored)).sum()) if len(stored) else 0
+    _upsert(conn, table, frame, progress)
+    return Stored(inserted=len(frame) - existing, updated=existing)
+
+
+def _store_users(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    conn.execute(delete(schema.user_locations))
+    removed = conn.execute(delete(schema.users)).rowcount
+    if len(rows):
+        conn.execute(insert(schema.users), _records(rows[["email", "role"]]))
+    managers = rows[rows["role"] == "manager"][["email", "locations"]].explode("locations")
+    managers = managers.rename(columns={"locations": "location_id"}).drop_duplicates()
+    if len(managers):
+        conn.execute(insert(schema.user_locations), _records(managers))
+    progress(1.0, f"users: {len(rows)} rows")
+    return Stored(inserted=len(rows), updated=0, removed=removed)
+
+
+def _store_consultations(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    table = schema.consultations
+    frame = rows[
+        [
+            "request_id",
+            "location_id",
+            "received_at",
+            "channel",
+            "indication",
+            "first_contact_at",
+            "consult_at",
+            "consult_status",
+            "patient_ref",
+        ]
+    ].copy()
+    frame["received_date"] = rows["received_at_local"].dt.normalize()
+    frame["consult_date"] = rows["consult_at_local"].dt.normalize()
+    # True elapsed time: both ends are UTC instants, so a DST change in between is counted right.
+    frame["response_minutes"] = (
+        rows["first_contact_at"] - rows["received_at"]
+    ).dt.total_seconds() / 60
+    return _store_with_refresh(conn, table, table.c.request_id, frame, progress)
+
+
+def _store_bookings(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    table = schema.bookings
+    frame = rows[
+        [
+            "booking_id",
+            "location_id",
+            "patient_ref",
+            "kind",
+            "starts_at",
+            "duration_minutes",
+            "status",
+            "booked_at",
+        ]
+    ].copy()
+    local = rows["starts_at_local"]
+    frame["start_date"] = local.dt.normalize()
+    frame["start_minute"] = local.dt.hour * 60 + local.dt.minute
+    return _store_with_refresh(conn, table, table.c.booking_id, frame, progress)
+
+
+def _store_with_refresh(
+    conn: Connection, table: Table, key, frame: pd.DataFrame, progress: Progress
+) -> Stored:
+    """Upsert, then refresh derived data for the patients/locations of new and replaced rows."""
+    old = _replaced_rows(conn, table, key, frame[key.name])
+    _upsert(conn, table, frame, progress)
+    refresh_after_import(
+        conn,
+        patient_refs=_distinct(frame["patient_ref"], old["patient_ref"]),
+        location_ids=_distinct(frame["location_id"], old["location_id"]),
+    )
+    return Stored(inserted=len(frame) - len(old), updated=len(old))
+
+
+def _distinct(*columns: pd.Series) -> list[str]:
+    together = pd.concat(columns, ignore_index=True).dropna()
+    return sorted(together.astype(str).unique())
+
+
+def _replaced_rows(conn: Connection, table: Table, key, ids: pd.Series) -> pd.DataFrame:
+    """patient_ref and location_id of the stored rows these ids will replace (old values)."""
+    wanted = [key.name, "patient_ref", "location_id"]
+    if not conn.execute(select(exists().select_from(table))).scalar():
+        return pd.DataFrame(columns=wanted)
+    statement = select(key, table.c.patient_ref, table.c.location_id).where(
+        key.in_(bindparam("ids", expanding=True))
+    )
+    found = []
+    for start in range(0, len(ids), BATCH_ROWS):
+        chunk = ids.iloc[start : start + BATCH_ROWS].tolist()
+        found += conn.execute(statement, {"ids": chunk}).all()
+    return pd.DataFrame(found, columns=wanted)
+
+
+def _existing_keys(conn: Connection, key, ids: pd.Series) -> int:
+    statement = select(key).where(key.in_(bindparam("ids", expanding=True)))
+    return len(conn.execute(statement, {"ids": ids.tolist()}).all())
+
+
+def _upsert(conn: Connection, table: Table, frame: pd.DataFrame, progress: Progress) -> None:
+    """Insert the rows, replacing stored rows with the same primary key (columns in `frame` only)."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
+    statement = dialect.insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: statement.excluded[name] for name in frame.columns if name not in keys},
+    )
+    done = 0
+    for chunk in _batches(_records(frame)):
+        conn.execute(statement, chunk)
+        done += len(chunk)
+        progress(done / max(len(frame), 1), f"{table.name}: {done} of {len(frame)} rows written")
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts of plain Python values (`None` for missing, `date` for local dates)."""
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        missing = column.isna().to_numpy()
+        if name in _DATE_COLUMNS:
+            plain = np.array(column.dt.date, dtype=object)
+        elif pd.api.types.is_datetime64_any_dtype(column.dtype):
+            plain = np.array(column.dt.to_pydatetime(), dtype=object)
+        else:
+            plain = np.array(column.astype(object), dtype=object)
+        plain[missing] = None
+        columns.append(plain)
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+_DATE_COLUMNS = frozenset(
+    {
+        "opened_on",
+        "closed_on",
+        "effective_from",
+        "effective_to",
+        "day",
+        "received_date",
+        "consult_date",
+        "start_date",
+    }
+)
+
+
+def _batches(records: Sequence[dict]) -> Iterator[Sequence[dict]]:
+    for start in range(0, len(records), BATCH_ROWS):
+        yield records[start : start + BATCH_ROWS]
+
+
+_WRITERS = {
+    "locations": _store_locations,
+    "capacity": _store_capacity,
+    "closures": _store_closures,
+    "users": _store_users,
+    "consultations": _store_consultations,
+    "bookings": _store_bookings,
+}

@@ -1,0 +1,33 @@
+"""Read one contract file from an XLSX workbook: the sheet named like the file kind (else the first)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+
+
+def read_xlsx(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sheet's rows with cells as typed by Excel, and each row's spreadsheet row number.
+
+    Cells keep their types (dates, times, numbers): the contract's readers write them out in the
+    contract's format, so a date cell is a date whatever display format the sheet uses.
+    """
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook[kind] if kind in workbook.sheetnames else workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None) or ()
+        width = len(header)
+        body, numbers = [], []
+        for number, row in enumerate(rows, start=2):
+            cells = [None if v == "" else v for v in row[:width]]
+            if all(v is None for v in cells):
+                continue
+            body.append(cells + [None] * (width - len(cells)))
+            numbers.append(number)
+    finally:
+        workbook.close()
+    names = ["" if h is None else str(h) for h in header]
+    frame = pd.DataFrame(body, columns=names, dtype=object)
+    return frame, np.asarray(numbers, dtype=np.int64)
