@@ -1,4 +1,4 @@
-"""The data contract (docs: shared/spec/data-contract.md) as a table of column specs, checked vectorized.
+"""The data contract (shared/spec/data-contract.md) as a table of column specs, checked vectorized.
 
 `validate` reads one file's rows (a DataFrame as read from CSV/XLSX, or typed frames from the
 generator) and returns the typed rows plus one `RowError` per bad cell. Timestamps come out as UTC
@@ -178,7 +178,7 @@ class FileSpec:
 
 
 def _in_order(earlier: str, later: str, *, strict: bool, blame: str, reason: str) -> Rule:
-    """Rows where `later` comes before `earlier` (or equals it, when `strict`) are reported on `blame`."""
+    """Rows where `later` precedes `earlier` (or equals it, if `strict`) are reported on `blame`."""
 
     def rule(rows: pd.DataFrame) -> list[Failure]:
         wrong = rows[later] <= rows[earlier] if strict else rows[later] < rows[earlier]

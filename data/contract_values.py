@@ -1,4 +1,4 @@
-"""Vectorized readers for the contract's value types: text in, typed pandas Series plus a bad-row mask.
+"""Vectorized readers for the contract's value types: text in, typed Series plus a bad-row mask.
 
 Every reader takes a column already reduced to text (stripped, `NA` for an empty cell, see
 `as_text`) and leaves missing values missing: whether a value is required is the caller's rule.
@@ -31,11 +31,9 @@ def as_text(column: pd.Series, kind: str = "text") -> pd.Series:
     `kind` decides how typed (non-string) values are written, so a `date` read from a spreadsheet
     or a generator comes out as `YYYY-MM-DD` and not as a midnight timestamp.
     """
-    if is_string_dtype(column.dtype) and not column.dtype == object:
+    if is_string_dtype(column.dtype) and column.dtype != object:
         text = column.str.strip()
-    elif is_datetime64_any_dtype(column.dtype):
-        text = column.map(lambda v: _typed_text(v, kind), na_action="ignore").astype("str")
-    elif is_numeric_dtype(column.dtype) and not column.dtype == bool:
+    elif is_datetime64_any_dtype(column.dtype) or is_numeric_dtype(column.dtype):
         text = column.map(lambda v: _typed_text(v, kind), na_action="ignore").astype("str")
     else:
         values = column.to_numpy(dtype=object)
@@ -147,7 +145,7 @@ class WallClock:
 
 
 def read_timestamp_text(column: pd.Series, text: pd.Series | None) -> WallClock:
-    """Read a timestamp column; typed datetime64 columns skip the text round trip (generator path)."""
+    """Read a timestamp column; a typed datetime64 column skips the text round trip (generator)."""
     if is_datetime64_any_dtype(column.dtype):
         nothing = np.zeros(len(column), dtype=bool)
         if getattr(column.dtype, "tz", None) is not None:

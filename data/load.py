@@ -84,7 +84,7 @@ class ImportRefused(Exception):
 def import_files(
     engine: Engine, paths: Iterable[str | Path], *, progress: Progress | None = None
 ) -> ImportSummary:
-    """Import contract files named `<kind>.csv` or `<kind>.xlsx`; raises `ImportRefused` on bad rows.
+    """Import contract files `<kind>.csv` or `<kind>.xlsx`; raises `ImportRefused` on bad rows.
 
     Raises `ValueError` (before touching the database) for a name that is not a contract file and
     `FileNotFoundError` for a missing one.
@@ -212,7 +212,7 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray] | RowError:
 
 
 def _physical_lines(text: str, rows: int) -> np.ndarray:
-    """Line numbers of the data rows; quoted line breaks and blank lines make them differ from row+2."""
+    """Line numbers of the data rows (quoted line breaks and blank lines shift them from row+2)."""
     simple = np.arange(rows, dtype=np.int64) + 2
     if '"' not in text and "\n\n" not in text.replace("\r\n", "\n"):
         return simple

@@ -198,7 +198,7 @@ def _existing_keys(conn: Connection, key, ids: pd.Series) -> int:
 
 
 def _upsert(conn: Connection, table: Table, frame: pd.DataFrame, progress: Progress) -> None:
-    """Insert the rows, replacing stored rows with the same primary key (columns in `frame` only)."""
+    """Insert the rows, replacing stored rows with the same primary key (`frame`'s columns only)."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
     statement = dialect.insert(table)
     keys = [c.name for c in table.primary_key.columns]

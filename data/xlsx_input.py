@@ -1,4 +1,4 @@
-"""Read one contract file from an XLSX workbook: the sheet named like the file kind (else the first)."""
+"""Read one contract file from an XLSX workbook: the sheet named like the kind, else the first."""
 
 from pathlib import Path
 
