@@ -4,6 +4,7 @@ Timestamps are given as local wall-clock text at the row's location ("2026-03-02
 as the importer stores them: the UTC instant (naive) plus the local date.
 """
 
+import math
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,8 @@ from sqlalchemy import Connection, insert, select
 
 from queries.derived import refresh_after_import
 from queries.schema import bookings, capacity, closures, consultations, locations
+from queries.scope import EVERYTHING, Scope
+from queries.weekly import weekly_metrics
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -150,3 +153,25 @@ def add_booking(
 def refresh_all(conn: Connection) -> None:
     """Recompute every derived value, as a full import would."""
     refresh_after_import(conn, patient_refs=None, location_ids=None)
+
+
+def report(
+    conn: Connection,
+    start: date,
+    end: date,
+    *,
+    locations: list[str] | None = None,
+    week_start: str = "mon",
+    scope: Scope = EVERYTHING,
+) -> dict[tuple[str, str], dict]:
+    """The weekly report keyed by (week_start as YYYY-MM-DD, location_id); empty values are None."""
+    frame = weekly_metrics(
+        conn, scope=scope, locations=locations, start=start, end=end, week_start=week_start
+    )
+    rows = {}
+    for record in frame.to_dict("records"):
+        values = {
+            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()
+        }
+        rows[(values["week_start"].isoformat(), values["location_id"])] = values
+    return rows
