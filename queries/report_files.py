@@ -18,6 +18,9 @@ XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings
 def _cell_text(column: MetricColumn, value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
+    if isinstance(value, str):
+        # Already text: a date as written, a location id, or `<11` from safe_export's suppression.
+        return value
     if column.kind == "date":
         return value.isoformat()[:10] if isinstance(value, date | datetime) else str(value)
     if column.kind == "count":
