@@ -1,0 +1,87 @@
+"""The audit log: who signed in, which pages and selections they viewed, what they downloaded.
+
+Append-only by construction: this module writes rows and reads them, and nothing in the code base
+updates or deletes them.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from queries.schema import audit_log
+from queries.scope import Scope
+
+SIGN_IN = "sign_in"
+PAGE_VIEW = "page_view"
+DOWNLOAD = "download"
+IMPORT = "import"
+NO_ACCESS = "no_access"
+SIGN_OUT = "sign_out"
+ACTIONS = (SIGN_IN, PAGE_VIEW, DOWNLOAD, IMPORT, NO_ACCESS, SIGN_OUT)
+COLUMNS = ["at", "email", "action", "detail"]
+
+
+def record(
+    engine: Engine,
+    *,
+    email: str | None,
+    action: str,
+    detail: Mapping[str, object] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append one event in its own transaction, so it is kept even if the caller's work fails.
+
+    `detail` is stored as JSON (keys sorted; dates and sets written as strings and sorted lists).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; expected one of {ACTIONS}")
+    moment = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    text = json.dumps(dict(detail or {}), sort_keys=True, default=_json_default)
+    with engine.begin() as conn:
+        conn.execute(insert(audit_log).values(at=moment, email=email, action=action, detail=text))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)
+
+
+def read_log(
+    conn: Connection,
+    *,
+    scope: Scope,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    email: str | None = None,
+    actions: Iterable[str] | None = None,
+    limit: int = 1000,
+) -> pd.DataFrame:
+    """Newest events first: `at` (UTC), `email`, `action`, `detail` (JSON text).
+
+    Only an unrestricted scope (an admin) may read the log: it names every location anyone viewed.
+    `email` matches part of the address, case-insensitively; `since`/`until` are UTC, inclusive.
+    """
+    if scope.allowed is not None:
+        raise PermissionError("only an admin may read the audit log")
+    stmt = select(audit_log.c.at, audit_log.c.email, audit_log.c.action, audit_log.c.detail)
+    if since is not None:
+        stmt = stmt.where(audit_log.c.at >= _naive_utc(since))
+    if until is not None:
+        stmt = stmt.where(audit_log.c.at <= _naive_utc(until))
+    if email:
+        # `contains(..., autoescape=True)` escapes % and _ so they match literally.
+        stmt = stmt.where(func.lower(audit_log.c.email).contains(email.lower(), autoescape=True))
+    if actions is not None:
+        stmt = stmt.where(audit_log.c.action.in_(list(actions)))
+    stmt = stmt.order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+    return pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
