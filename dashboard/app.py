@@ -1,7 +1,80 @@
-"""Entrypoint of the clinic operations dashboard."""
+"""Entrypoint of the clinic operations dashboard: data bootstrap, shared filters, navigation.
+
+Run with `python -m streamlit run dashboard/app.py`.
+"""
+
+from datetime import date
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-st.set_page_config(page_title="Clinic operations", layout="wide")
-st.title("Clinic operations")
-st.write("The dashboard pages are being built.")
+from dashboard import charts, data, filters, state
+
+st.set_page_config(page_title="Clinic operations", page_icon=":material/monitoring:", layout="wide")
+
+
+def database_problem(error: SQLAlchemyError) -> None:
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    st.error(
+        f"The database cannot be reached right now: {reason}. "
+        "The figures will show again as soon as it answers; reload the page to try."
+    )
+    st.stop()
+
+
+url = state.database_url()
+scope = state.current_scope()
+allowed = None if scope.allowed is None else tuple(sorted(scope.allowed))
+try:
+    engine = state.engine_for(url)
+    if state.is_embedded_default(url) and not state.has_locations(engine):
+        bar = st.progress(0.0, text="Creating the demo data (first start only)…")
+        generated = state.ensure_demo_data(
+            engine, lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+        )
+        bar.empty()
+        if generated:
+            st.cache_data.clear()
+    location_table = data.visible_locations(url, allowed)
+    last_activity = data.latest_activity_date(url, allowed)
+except SQLAlchemyError as error:
+    database_problem(error)
+
+if location_table.empty:
+    st.info("There is no data to show yet: import the clinic files first (see the README).")
+    st.stop()
+
+names = dict(zip(location_table["location_id"], location_table["name"], strict=True))
+selection, notices = filters.sidebar(
+    locations=names, last_activity=last_activity, today=date.today()
+)
+for notice in notices:
+    st.warning(notice, icon=":material/link_off:")
+filters.set_context(
+    filters.Context(
+        url=url,
+        allowed=allowed,
+        selection=selection,
+        names=names,
+        colours=charts.location_colours(list(names)),
+    )
+)
+
+page = st.navigation(
+    [
+        st.Page(
+            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
+        st.Page("app_pages/consultations.py", title="Consultations", icon=":material/call:"),
+        st.Page("app_pages/infusions.py", title="Infusions", icon=":material/vaccines:"),
+        st.Page("app_pages/capacity.py", title="Capacity", icon=":material/meeting_room:"),
+        st.Page("app_pages/locations.py", title="Locations", icon=":material/location_on:"),
+    ]
+)
+if not selection.locations:
+    st.info("Choose at least one location in the sidebar to see its figures.")
+    st.stop()
+try:
+    page.run()
+except SQLAlchemyError as error:
+    database_problem(error)

@@ -63,3 +63,31 @@ def period_metrics(
         rows.append(weekly._row(first, location_id, counts, medians.get(location_id)))
     rows.append(weekly._row(first, weekly.ALL, pooled, medians.get(weekly.ALL)))
     return weekly._frame(rows)[PERIOD_COLUMNS].reset_index(drop=True)
+
+
+# Rates, the median and utilization compare across locations of any size; counts do not.
+COMPARABLE = [
+    "median_response_minutes",
+    "contacted_within_1h_pct",
+    "consult_conversion_pct",
+    "no_show_rate_pct",
+    "utilization_pct",
+]
+OUTLIER_SHARE = 0.25
+
+
+def outliers(table: pd.DataFrame, share: float = OUTLIER_SHARE) -> pd.DataFrame:
+    """Which cells of a `period_metrics` table stand out: True where a location's comparable
+    metric differs from the `ALL` figure by more than `share` of it (`location_id` kept)."""
+    network = table[table["location_id"] == weekly.ALL]
+    flags = pd.DataFrame(False, index=table.index, columns=table.columns)
+    flags["location_id"] = table["location_id"]
+    if network.empty:
+        return flags
+    for column in COMPARABLE:
+        reference = network[column].iloc[0]
+        if pd.isna(reference) or reference == 0:
+            continue
+        away = (table[column] - reference).abs() > share * abs(reference)
+        flags[column] = away.fillna(False) & (table["location_id"] != weekly.ALL)
+    return flags

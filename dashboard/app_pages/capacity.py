@@ -1,0 +1,41 @@
+"""Capacity: how full the rooms are, at which hours, and how the coming weeks are booked."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.filters import context
+from queries.capacity import WEEKDAYS
+
+ctx = context()
+sel = ctx.selection
+selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+named = {"colours": ctx.colours, "names": ctx.names}
+
+st.title("Capacity")
+band = st.slider(
+    "Target utilization band (%)", min_value=0, max_value=100, value=(70, 90), key="target_band"
+)
+st.plotly_chart(
+    charts.utilization(
+        data.utilization_by_location_and_week(*selection),
+        title="Are rooms used within the target band?",
+        band=band,
+        **named,
+    )
+)
+st.plotly_chart(
+    charts.occupancy_heatmap(
+        data.occupied_rooms_by_weekday_hour(*selection),
+        title="When are rooms busy? Average rooms occupied",
+        weekdays=WEEKDAYS,
+    )
+)
+first_ahead = sel.latest_week + timedelta(days=7)
+ahead = data.weeks_ahead(ctx.url, ctx.allowed, sel.locations, first_ahead, sel.week_start)
+st.plotly_chart(
+    charts.weeks_ahead(
+        ahead, title=f"How full are the four weeks from {first_ahead:%d %b}?", **named
+    )
+)

@@ -1,0 +1,40 @@
+"""Consultations: where requests come from, how fast we answer, and how far they get."""
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.filters import context
+
+ctx = context()
+sel = ctx.selection
+selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+named = {"colours": ctx.colours, "names": ctx.names}
+
+st.title("Consultations")
+by_channel = data.requests_by_week_and_channel(*selection)
+if by_channel.empty:
+    st.info("No consultation requests came in for these locations in the selected weeks.")
+    st.stop()
+st.plotly_chart(charts.requests_by_channel(by_channel, title="Where do requests come from?"))
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.response_times(
+        data.response_time_distribution(*selection), title="How fast do we answer requests?"
+    )
+)
+right.plotly_chart(
+    charts.indication_mix(
+        data.indication_mix(*selection), title="What do people ask us to treat?", **named
+    )
+)
+st.plotly_chart(
+    charts.funnel(
+        data.funnel_by_location(*selection),
+        title="How many requests become a first infusion and a completed series?",
+        **named,
+    )
+)
+st.caption(
+    "Funnel: requests received in the selected weeks, by how far each one has got so far. "
+    "First infusion = a completed infusion on or after the consult, at any location."
+)

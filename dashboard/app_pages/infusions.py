@@ -1,0 +1,36 @@
+"""Infusions: outcomes of the bookings week by week, and where and when no-shows happen."""
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.filters import context
+from queries.infusions import WEEKDAYS
+
+ctx = context()
+sel = ctx.selection
+selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+
+st.title("Infusions")
+by_status = data.bookings_by_week_and_status(*selection)
+if not by_status["bookings"].any():
+    st.info("No infusions were booked at these locations in the selected weeks.")
+    st.stop()
+st.plotly_chart(charts.bookings_by_status(by_status, title="How did booked infusions turn out?"))
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.weekly_trend(
+        data.weekly(*selection), "no_show_rate_pct", title="Are no-shows rising?", unit="%",
+        colours=ctx.colours, names=ctx.names,
+    )
+)  # fmt: skip
+by_weekday = data.no_shows_by_location_and_weekday(*selection)
+if by_weekday.empty:
+    right.info("No infusion was due at these locations in the selected weeks.")
+else:
+    right.plotly_chart(
+        charts.no_show_heatmap(
+            by_weekday, title="On which weekdays do patients miss infusions?", names=ctx.names,
+            weekdays=WEEKDAYS,
+        )
+    )  # fmt: skip
+st.caption("No-show rate = no-shows ÷ (completed + no-shows + late cancellations).")

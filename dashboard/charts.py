@@ -1,0 +1,306 @@
+"""Chart builders: a DataFrame from `queries/` in, a plotly Figure out; no Streamlit here.
+
+Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms of
+colour blindness; each location keeps its colour on every page, and the network (`ALL`) is black.
+"""
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
+NETWORK = "ALL"
+NETWORK_COLOUR = "#000000"
+STATUS_COLOURS = {
+    "completed": "#009E73",
+    "no_show": "#D55E00",
+    "late_cancel": "#E69F00",
+    "cancelled": "#56B4E9",
+    "scheduled": "#999999",
+}
+STATUS_LABELS = {
+    "completed": "Completed",
+    "no_show": "No-show",
+    "late_cancel": "Late cancellation",
+    "cancelled": "Cancelled in time",
+    "scheduled": "Scheduled",
+}
+CHANNEL_COLOURS = dict(
+    zip(["web", "phone", "referral", "walk_in", "other"], OKABE_ITO, strict=False)
+)
+SEQUENTIAL = "Cividis"  # perceptually even and colour-blind safe
+
+
+def location_colours(location_ids: Sequence[str]) -> dict[str, str]:
+    """A fixed colour per location id (by its place among all ids), black for the network."""
+    colours = {loc: OKABE_ITO[n % len(OKABE_ITO)] for n, loc in enumerate(sorted(location_ids))}
+    colours[NETWORK] = NETWORK_COLOUR
+    return colours
+
+
+def _layout(figure: go.Figure, title: str, y_title: str = "", x_title: str = "") -> go.Figure:
+    figure.update_layout(
+        title={"text": title},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title_text="",
+        hovermode="closest",
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure
+
+
+def _name(names: Mapping[str, str], location_id: str) -> str:
+    return "All selected" if location_id == NETWORK else names.get(location_id, location_id)
+
+
+def weekly_trend(
+    weekly: pd.DataFrame,
+    column: str,
+    *,
+    title: str,
+    unit: str,
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+    include_network: bool = True,
+) -> go.Figure:
+    """One line per location (and the pooled network in black) of a weekly report column."""
+    figure = go.Figure()
+    for location_id, rows in weekly.groupby("location_id", sort=True):
+        network = location_id == NETWORK
+        if network and not include_network:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(rows["week_start"]),
+                y=rows[column],
+                mode="lines+markers",
+                name=_name(names, location_id),
+                line={"color": colours.get(location_id), "width": 3 if network else 2},
+                hovertemplate=f"%{{fullData.name}}<br>Week of %{{x|%d %b %Y}}: "
+                f"%{{y}} {unit}<extra></extra>",
+            )
+        )
+    return _layout(figure, title, unit)
+
+
+def requests_by_channel(table: pd.DataFrame, *, title: str) -> go.Figure:
+    """Stacked weekly bars of consultation requests by channel."""
+    figure = go.Figure()
+    for channel, rows in table.groupby("channel", sort=True):
+        figure.add_trace(
+            go.Bar(
+                x=pd.to_datetime(rows["week_start"]),
+                y=rows["requests"],
+                name=channel.replace("_", " "),
+                marker_color=CHANNEL_COLOURS.get(channel, "#999999"),
+                hovertemplate="%{fullData.name}, week of %{x|%d %b %Y}: %{y} requests"
+                "<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="stack")
+    return _layout(figure, title, "requests")
+
+
+def indication_mix(
+    table: pd.DataFrame, *, title: str, colours: Mapping[str, str], names: Mapping[str, str]
+) -> go.Figure:
+    """Requests per indication, one bar group per location."""
+    figure = go.Figure()
+    for location_id, rows in table.groupby("location_id", sort=True):
+        figure.add_trace(
+            go.Bar(
+                y=rows["indication"],
+                x=rows["requests"],
+                orientation="h",
+                name=_name(names, location_id),
+                marker_color=colours.get(location_id),
+                hovertemplate="%{fullData.name}, %{y}: %{x} requests<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="group", yaxis={"categoryorder": "total ascending"})
+    return _layout(figure, title, x_title="requests")
+
+
+def response_times(table: pd.DataFrame, *, title: str) -> go.Figure:
+    """Requests by time to first contact, in bucket order."""
+    figure = go.Figure(
+        go.Bar(
+            x=table["bucket"],
+            y=table["requests"],
+            marker_color=OKABE_ITO[3],
+            hovertemplate="First contact %{x}: %{y} requests<extra></extra>",
+        )
+    )
+    return _layout(figure, title, "requests", "time from request to first contact")
+
+
+def funnel(
+    table: pd.DataFrame, *, title: str, colours: Mapping[str, str], names: Mapping[str, str]
+) -> go.Figure:
+    """Requests reaching each stage, one bar group per location."""
+    figure = go.Figure()
+    for location_id, rows in table.groupby("location_id", sort=True):
+        figure.add_trace(
+            go.Bar(
+                x=rows["stage"],
+                y=rows["requests"],
+                name=_name(names, location_id),
+                marker_color=colours.get(location_id),
+                hovertemplate="%{fullData.name}, %{x}: %{y} requests<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="group")
+    return _layout(figure, title, "requests")
+
+
+def bookings_by_status(table: pd.DataFrame, *, title: str) -> go.Figure:
+    """Stacked weekly bars of bookings by outcome."""
+    figure = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        rows = table[table["status"] == status]
+        if not rows["bookings"].any():
+            continue
+        figure.add_trace(
+            go.Bar(
+                x=pd.to_datetime(rows["week_start"]),
+                y=rows["bookings"],
+                name=STATUS_LABELS[status],
+                marker_color=colour,
+                hovertemplate="%{fullData.name}, week of %{x|%d %b %Y}: %{y} bookings"
+                "<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="stack")
+    return _layout(figure, title, "bookings")
+
+
+def no_show_heatmap(
+    table: pd.DataFrame, *, title: str, names: Mapping[str, str], weekdays: Sequence[str]
+) -> go.Figure:
+    """No-show rate per location (rows) and weekday (columns)."""
+    grid = table.pivot(index="location_id", columns="weekday", values="no_show_rate_pct")
+    held = table.pivot(index="location_id", columns="weekday", values="held")
+    order = [loc for loc in grid.index if loc != NETWORK] + [NETWORK]
+    columns = [day for day in weekdays if day in grid.columns]
+    grid, held = grid.loc[order, columns], held.loc[order, columns]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=columns,
+            y=[_name(names, loc) for loc in order],
+            customdata=held.to_numpy(dtype=float),
+            colorscale=SEQUENTIAL,
+            colorbar={"title": "%"},
+            texttemplate="%{z:.1f}%",
+            hovertemplate="%{y}, %{x}: %{z:.1f}% no-shows of %{customdata:.0f} held bookings"
+            "<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed")
+    return _layout(figure, title)
+
+
+def utilization(
+    table: pd.DataFrame,
+    *,
+    title: str,
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+    band: tuple[float, float],
+) -> go.Figure:
+    """Weekly utilization per location against the target band (shaded)."""
+    figure = weekly_trend(
+        table, "utilization_pct", title=title, unit="%", colours=colours, names=names
+    )
+    low, high = band
+    figure.add_hrect(
+        y0=low,
+        y1=high,
+        fillcolor="#009E73",
+        opacity=0.12,
+        line_width=0,
+        annotation_text=f"target {low:g}-{high:g}%",
+        annotation_position="top left",
+    )
+    return figure
+
+
+def occupancy_heatmap(table: pd.DataFrame, *, title: str, weekdays: Sequence[str]) -> go.Figure:
+    """Average rooms occupied per weekday (rows) and hour of the day (columns)."""
+    grid = table.pivot(index="weekday", columns="hour", values="occupied_rooms").loc[list(weekdays)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=[f"{hour:02d}:00" for hour in grid.columns],
+            y=list(grid.index),
+            colorscale=SEQUENTIAL,
+            colorbar={"title": "rooms"},
+            hovertemplate="%{y} %{x}: %{z:.2f} rooms occupied on average<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed")
+    return _layout(figure, title, x_title="hour of the day (local time)")
+
+
+def weeks_ahead(
+    table: pd.DataFrame, *, title: str, colours: Mapping[str, str], names: Mapping[str, str]
+) -> go.Figure:
+    """Booked share of the available room-hours in the coming weeks, one bar per location."""
+    figure = go.Figure()
+    for location_id, rows in table.groupby("location_id", sort=True):
+        figure.add_trace(
+            go.Bar(
+                x=[f"{day:%d %b}" for day in rows["week_start"]],
+                y=rows["utilization_pct"],
+                name=_name(names, location_id),
+                marker_color=colours.get(location_id),
+                customdata=rows[["booked_room_hours", "available_room_hours"]].to_numpy(),
+                hovertemplate="%{fullData.name}, week of %{x}: %{y}% booked "
+                "(%{customdata[0]:.1f} of %{customdata[1]:.1f} room-hours)<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="group")
+    return _layout(figure, title, "% of available room-hours booked", "week starting")
+
+
+def location_comparison(
+    table: pd.DataFrame,
+    column: str,
+    *,
+    title: str,
+    unit: str,
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+) -> go.Figure:
+    """One bar per location for a period metric, with the network figure as a dashed line."""
+    locations = table[table["location_id"] != NETWORK]
+    network = table.loc[table["location_id"] == NETWORK, column]
+    figure = go.Figure(
+        go.Bar(
+            x=[_name(names, loc) for loc in locations["location_id"]],
+            y=locations[column],
+            marker_color=[colours.get(loc) for loc in locations["location_id"]],
+            hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
+        )
+    )
+    if not network.empty and pd.notna(network.iloc[0]):
+        figure.add_hline(
+            y=float(network.iloc[0]),
+            line_dash="dash",
+            line_color=NETWORK_COLOUR,
+            annotation_text=f"all selected: {network.iloc[0]:g} {unit}",
+        )
+    return _layout(figure, title, unit)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A KPI value as a card shows it: '—' when empty, counts without decimals."""
+    if value is None or pd.isna(value):
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit:
+        return f"{value:.1f} {unit}"
+    return f"{value:,.0f}"

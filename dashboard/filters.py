@@ -1,0 +1,232 @@
+"""The shared selection: locations, whole weeks, week start; read from and written to the URL.
+
+The link carries `?location=a&location=b&start=YYYY-MM-DD&end=YYYY-MM-DD` (no `location` means
+every location) and `week_start=sun` when weeks start on Sunday. Parsing is pure, so it is tested
+without a browser; `sidebar()` draws the widgets and keeps the link in step with them.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import streamlit as st
+
+from queries.calendar_table import FIRST_DAY, LAST_DAY
+from queries.calendar_table import week_start as week_start_of
+
+PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52 weeks": 52}
+CUSTOM = "Custom"
+DEFAULT_PRESET = "Last 12 weeks"
+WEEK_STARTS = {"mon": "Monday", "sun": "Sunday"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What every page shows: these locations, the whole weeks from `start` to `end`."""
+
+    locations: tuple[str, ...]
+    start: date
+    end: date
+    week_start: str = "mon"
+    # The start of the latest week that is over: KPI cards show it, presets end with it.
+    latest_week: date = field(default=date(2000, 1, 3), compare=False)
+
+    @property
+    def first_week(self) -> date:
+        return week_start_of(self.start, self.week_start)
+
+    @property
+    def last_week(self) -> date:
+        return week_start_of(self.end, self.week_start)
+
+
+def latest_complete_week(last_activity: date | None, today: date, week_start: str) -> date:
+    """Start of the last week that is over, by the data's last active day or today if earlier."""
+    reference = today if last_activity is None else min(today, last_activity + timedelta(days=1))
+    return week_start_of(reference, week_start) - timedelta(days=7)
+
+
+def preset_range(preset: str, latest_week: date) -> tuple[date, date]:
+    """First and last day of the preset's weeks, ending with the week starting `latest_week`."""
+    weeks = PRESETS[preset]
+    return latest_week - timedelta(days=7 * (weeks - 1)), latest_week + timedelta(days=6)
+
+
+def matching_preset(start: date, end: date, latest_week: date) -> str:
+    for preset in PRESETS:
+        if preset_range(preset, latest_week) == (start, end):
+            return preset
+    return CUSTOM
+
+
+def _parse_day(text: str, name: str, notices: list[str]) -> date | None:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        notices.append(f"The link's {name} date “{text}” is not a date like 2026-03-02.")
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        notices.append(f"The link's {name} date {day} is outside the years 2000-2099.")
+        return None
+    return day
+
+
+def parse_params(
+    params: Mapping[str, Sequence[str]],
+    *,
+    known_locations: Sequence[str],
+    last_activity: date | None,
+    today: date,
+) -> tuple[Selection, list[str]]:
+    """The selection a link asks for, and a notice for each part of it that cannot be honoured.
+
+    `params` maps each key to all its values. Unknown location ids are dropped; a bad or reversed
+    date range falls back to the default (the last 12 complete weeks).
+    """
+    notices: list[str] = []
+    week_values = list(params.get("week_start", []))
+    week_start = "mon"
+    if week_values:
+        if week_values[-1] in WEEK_STARTS:
+            week_start = week_values[-1]
+        else:
+            notices.append(
+                f"The link's week start “{week_values[-1]}” is not mon or sun; "
+                "weeks start on Monday."
+            )
+
+    requested = list(dict.fromkeys(params.get("location", [])))
+    unknown = [loc for loc in requested if loc not in known_locations]
+    if unknown:
+        notices.append("Unknown location in the link, left out: " + ", ".join(unknown) + ".")
+    chosen = [loc for loc in known_locations if loc in requested]
+    if requested and not chosen:
+        notices.append("None of the link's locations exist; showing every location.")
+    locations = tuple(chosen or known_locations)
+
+    latest_week = latest_complete_week(last_activity, today, week_start)
+    start, end = preset_range(DEFAULT_PRESET, latest_week)
+    given = {name: params.get(name, [])[-1:] for name in ("start", "end")}
+    parsed = {
+        name: _parse_day(values[0], name, notices) if values else None
+        for name, values in given.items()
+    }
+    if any(given.values()) and all(parsed[name] or not given[name] for name in given):
+        new_start, new_end = parsed["start"] or start, parsed["end"] or end
+        if new_start <= new_end:
+            start, end = new_start, new_end
+        else:
+            notices.append(
+                f"The link's start {new_start} is after its end {new_end}; "
+                "showing the last 12 weeks."
+            )
+    elif any(given.values()):
+        notices.append("Showing the last 12 weeks instead.")
+    return Selection(locations, start, end, week_start, latest_week), notices
+
+
+def to_params(selection: Selection, known_locations: Sequence[str]) -> dict[str, str | list[str]]:
+    """The link's query parameters for `selection` (every location = no `location` parameter)."""
+    params: dict[str, str | list[str]] = {}
+    if selection.locations and set(selection.locations) != set(known_locations):
+        params["location"] = list(selection.locations)
+    params["start"] = selection.start.isoformat()
+    params["end"] = selection.end.isoformat()
+    if selection.week_start != "mon":
+        params["week_start"] = selection.week_start
+    return params
+
+
+def _current_query_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _on_preset_change() -> None:
+    # Switching to Custom starts the date picker at the range the preset was showing.
+    if st.session_state["f_preset"] == CUSTOM:
+        st.session_state["f_range"] = st.session_state["f_shown_range"]
+
+
+def sidebar(
+    *, locations: Mapping[str, str], last_activity: date | None, today: date
+) -> tuple[Selection, list[str]]:
+    """Draw the shared filters in the sidebar; returns the selection and notices about the link.
+
+    `locations` maps id to display name. The link is read once, when a session starts; from
+    then on the widgets lead and the link follows them.
+    """
+    known = list(locations)
+    notices: list[str] = []
+    state = st.session_state
+    if "f_locations" not in state:
+        chosen, notices = parse_params(
+            _current_query_params(), known_locations=known, last_activity=last_activity, today=today
+        )
+        state["f_locations"] = list(chosen.locations)
+        state["f_week_start"] = chosen.week_start
+        state["f_preset"] = matching_preset(chosen.start, chosen.end, chosen.latest_week)
+        state["f_range"] = (chosen.start, chosen.end)
+        state["f_shown_range"] = (chosen.start, chosen.end)
+    # Options can change after an import: keep only ids that still exist.
+    state["f_locations"] = [loc for loc in state["f_locations"] if loc in locations]
+
+    with st.sidebar:
+        st.multiselect(
+            "Locations",
+            options=known,
+            format_func=lambda loc: locations[loc],
+            key="f_locations",
+            placeholder="Choose locations",
+        )
+        preset = st.selectbox(
+            "Period", [*PRESETS, CUSTOM], key="f_preset", on_change=_on_preset_change
+        )
+        week_start = st.radio(
+            "Weeks start on",
+            list(WEEK_STARTS),
+            format_func=WEEK_STARTS.get,
+            key="f_week_start",
+            horizontal=True,
+        )
+        latest_week = latest_complete_week(last_activity, today, week_start)
+        if preset == CUSTOM:
+            picked = st.date_input(
+                "From - to", key="f_range", min_value=FIRST_DAY, max_value=LAST_DAY
+            )
+            # While a range is being picked the widget holds only its first day.
+            start, end = picked if len(picked) == 2 else state["f_shown_range"]
+        else:
+            start, end = preset_range(preset, latest_week)
+        state["f_shown_range"] = (start, end)
+        first, last = week_start_of(start, week_start), week_start_of(end, week_start)
+        st.caption(
+            f"Weeks from {first:%a %d %b %Y} to {last + timedelta(days=6):%a %d %b %Y}. "
+            f"Latest complete week: {latest_week:%d %b %Y}."
+        )
+
+    selection = Selection(tuple(state["f_locations"]), start, end, week_start, latest_week)
+    wanted = to_params(selection, known)
+    as_lists = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if as_lists != _current_query_params():
+        st.query_params.from_dict(wanted)
+    return selection, notices
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs besides the selection: where to read, who reads, names and colours."""
+
+    url: str
+    allowed: tuple[str, ...] | None
+    selection: Selection
+    names: Mapping[str, str]
+    colours: Mapping[str, str]
+
+
+def set_context(context: Context) -> None:
+    st.session_state["page_context"] = context
+
+
+def context() -> Context:
+    """The context `app.py` set for this run, for the page it is running."""
+    return st.session_state["page_context"]

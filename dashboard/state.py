@@ -1,0 +1,59 @@
+"""Process-wide resources: the one engine per database URL, the demo-data bootstrap, the scope."""
+
+import threading
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+from sqlalchemy import Engine, select
+
+from queries.db import DEFAULT_SQLITE_PATH, default_url, normalise_url, open_database
+from queries.schema import locations
+from queries.scope import EVERYTHING, Scope
+
+
+def database_url() -> str:
+    """The database the app reads: `DATABASE_URL`, else the embedded SQLite file."""
+    return normalise_url(default_url())
+
+
+@st.cache_resource(show_spinner=False)
+def engine_for(url: str) -> Engine:
+    """Engine for `url`, schema migrated, made once per process; a failure is not cached."""
+    return open_database(url)
+
+
+@st.cache_resource(show_spinner=False)
+def _bootstrap_lock() -> threading.Lock:
+    # Sessions that open a fresh install at the same time must not generate the demo data twice.
+    return threading.Lock()
+
+
+def is_embedded_default(url: str) -> bool:
+    """Whether `url` is the default SQLite file, the only database the app fills with demo data."""
+    return url == normalise_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
+
+
+def has_locations(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(locations.c.location_id).limit(1)).first() is not None
+
+
+def ensure_demo_data(engine: Engine, progress: Callable[[float, str], None]) -> bool:
+    """Fill an empty embedded database with the demo data; True if it was generated now."""
+    from data.generate import generate_database
+
+    with _bootstrap_lock():
+        if has_locations(engine):
+            return False
+        generate_database(engine, today=date.today(), progress=progress)
+        return True
+
+
+def current_scope() -> Scope:
+    """The locations the person using the app may see.
+
+    There is no sign-in yet, so everyone sees every location; when it comes, this is the one place
+    that maps the signed-in identity to a `Scope`.
+    """
+    return EVERYTHING

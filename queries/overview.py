@@ -1,0 +1,102 @@
+"""The Overview page's headline figures: one week from the weekly report, against its past."""
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from queries.metric_definitions import WEEKLY_COLUMNS
+from queries.period import period_metrics
+from queries.scope import Scope
+from queries.weekly import ALL, weekly_metrics
+
+# (report column, card label, unit, whether a rise is good news)
+KPIS = [
+    ("consult_requests", "Consult requests", "", True),
+    ("median_response_minutes", "Median response", "min", False),
+    ("consult_conversion_pct", "Consult conversion", "%", True),
+    ("infusions_completed", "Infusions completed", "", True),
+    ("no_show_rate_pct", "No-show rate", "%", False),
+    ("new_patients", "New patients", "", True),
+    ("utilization_pct", "Utilization", "%", True),
+]
+KPI_COLUMNS = [
+    "metric",
+    "label",
+    "unit",
+    "higher_is_better",
+    "value",
+    "previous_week",
+    "twelve_week",
+    "change_vs_previous",
+    "change_vs_twelve_week",
+]
+KIND = {column.name: column.kind for column in WEEKLY_COLUMNS}
+
+
+def _difference(value: float | None, other: float | None) -> float | None:
+    if value is None or other is None or pd.isna(value) or pd.isna(other):
+        return None
+    return round(float(value) - float(other), 1)
+
+
+def _plain(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def kpi_summary(
+    conn: Connection,
+    *,
+    scope: Scope,
+    locations: Sequence[str] | None,
+    week: date,
+    week_start: str = "mon",
+) -> pd.DataFrame:
+    """The headline metrics of the pooled (`ALL`) report row for the week starting `week`, with the
+    week before and the 12 weeks before it: one row per card, columns `KPI_COLUMNS`.
+
+    `twelve_week` is the weekly average of a count over those 12 weeks, and for rates and the
+    median the figure of the 12 weeks taken together (pooled, as the report pools locations).
+    """
+    previous = week - timedelta(days=7)
+    recent = weekly_metrics(
+        conn, scope=scope, locations=locations, start=previous, end=week, week_start=week_start
+    )
+    recent = recent[recent["location_id"] == ALL].set_index("week_start")
+    history_start = week - timedelta(days=7 * 12)
+    history = weekly_metrics(
+        conn, scope=scope, locations=locations, start=history_start, end=previous,
+        week_start=week_start,
+    )  # fmt: skip
+    history = history[history["location_id"] == ALL]
+    pooled = period_metrics(
+        conn, scope=scope, locations=locations, start=history_start, end=previous,
+        week_start=week_start,
+    )  # fmt: skip
+    pooled = pooled[pooled["location_id"] == ALL]
+
+    rows = []
+    for metric, label, unit, higher_is_better in KPIS:
+        if recent.empty:
+            break
+        value = _plain(recent.at[week, metric])
+        before = _plain(recent.at[previous, metric])
+        if KIND[metric] == "count":
+            twelve = round(float(history[metric].sum()) / 12, 1)
+        else:
+            twelve = _plain(pooled[metric].iloc[0]) if not pooled.empty else None
+        rows.append(
+            [
+                metric,
+                label,
+                unit,
+                higher_is_better,
+                value,
+                before,
+                twelve,
+                _difference(value, before),
+                _difference(value, twelve),
+            ]
+        )
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)
