@@ -19,7 +19,9 @@ else:
     kpis = data.kpi_summary(*args, kpi_week, sel.week_start)
     st.subheader(f"Week of {kpi_week:%d %b %Y}")
     st.caption("Change against the week before; the line below: the 12 weeks before.")
-    for column, kpi in zip(st.columns(len(kpis)), kpis.itertuples(), strict=True):
+    # Four cards a row: seven side by side cut their numbers short on a laptop screen.
+    cells = [cell for _ in range(0, len(kpis), 4) for cell in st.columns(4)]
+    for column, kpi in zip(cells, kpis.itertuples(), strict=False):  # the last row has spare cells
         column.metric(
             kpi.label,
             charts.format_value(kpi.value, kpi.unit),

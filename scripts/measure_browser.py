@@ -1,0 +1,75 @@
+"""Measure the dashboard in Chromium: open -> charts drawn, and filter change -> page settled.
+
+    python scripts/measure_browser.py --db URL [--runs 5] [--screenshot overview.png]
+
+Starts `streamlit run` on a free port against `--db`, opens the Overview `--runs` times in fresh
+browser contexts, and reports the median and worst of each timing in milliseconds.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.browser.streamlit_server import (
+    dashboard_server,
+    launch,
+    wait_for_charts,
+    wait_settled,
+)
+
+OVERVIEW_CHARTS = 4
+
+
+def measure(base: str, runs: int, screenshot: Path | None) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {"open_to_charts_ms": [], "filter_to_settled_ms": []}
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        for run in range(runs):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            started = time.perf_counter()
+            page.goto(base + "/")
+            wait_for_charts(page, OVERVIEW_CHARTS)
+            wait_settled(page)
+            timings["open_to_charts_ms"].append((time.perf_counter() - started) * 1000)
+
+            preset = "Last 4 weeks" if run % 2 == 0 else "Last 26 weeks"
+            before = page.url
+            started = time.perf_counter()
+            page.get_by_test_id("stSelectbox").filter(has_text="Period").click()
+            page.get_by_role("option", name=preset).click()
+            page.wait_for_function("url => window.location.href !== url", arg=before)
+            wait_settled(page)
+            wait_for_charts(page, OVERVIEW_CHARTS)
+            timings["filter_to_settled_ms"].append((time.perf_counter() - started) * 1000)
+            if screenshot and run == 0:
+                page.screenshot(path=str(screenshot), full_page=True)
+            context.close()
+        browser.close()
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="database URL the app reads")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--screenshot", type=Path, help="save a full-page screenshot here")
+    args = parser.parse_args()
+    with dashboard_server(args.db) as base:
+        timings = measure(base, args.runs, args.screenshot)
+    for name, values in timings.items():
+        sys.stdout.write(
+            f"{name}: median {statistics.median(values):.0f}, worst {max(values):.0f} "
+            f"({len(values)} runs; first run {values[0]:.0f})\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
