@@ -80,8 +80,7 @@ def _date_text(values: pd.Series) -> pd.Series:
 
 
 def _minute_text(values: pd.Series) -> pd.Series:
-    minutes = values.astype(int)
-    return (minutes // 60).map("{:02d}".format) + ":" + (minutes % 60).map("{:02d}".format)
+    return values.map(lambda minute: f"{int(minute) // 60:02d}:{int(minute) % 60:02d}")
 
 
 def _offset_text(minutes: int) -> str:
