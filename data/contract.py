@@ -140,7 +140,7 @@ class Timestamp:
 
 
 SLUG = Pattern(r"[a-z0-9-]{1,40}", "not a slug (1-40 of a-z, 0-9, -)")
-EMAIL = Pattern(r"[^@\s]+@[^@\s]+\.[^@\s]+", "not an e-mail address", "lower")
+EMAIL = Pattern(r"[^@ \t\r\n]+@[^@ \t\r\n]+\.[^@ \t\r\n]+", "not an e-mail address", "lower")
 REF = Text(max_length=100)
 
 
@@ -399,15 +399,10 @@ def validate(
             source_column = pd.Series(pd.NA, index=rows.index, dtype="str")
         source_column = source_column.reset_index(drop=True)
         if isinstance(column.type, Timestamp):
-            clock = values.read_timestamp_text(
-                source_column,
-                None
-                if is_datetime64_any_dtype(source_column.dtype)
-                else values.as_text(source_column),
-            )
+            clock = values.read_timestamp(source_column)
             clocks[column.name] = clock
             failures.append(Failure(clock.bad, column.name, values.TIMESTAMP_REASON))
-            present = clock.wall.notna().to_numpy() | clock.bad
+            present = (clock.wall.notna() | clock.utc.notna()).to_numpy() | clock.bad
         else:
             reads = column.type.read(source_column)
             failures += [Failure(r.bad, column.name, r.reason) for r in reads]
