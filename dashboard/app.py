@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import charts, data, filters, state
+from dashboard import auth, charts, data, filters, state
 
 st.set_page_config(page_title="Clinic operations", page_icon=":material/monitoring:", layout="wide")
 
@@ -23,8 +23,6 @@ def database_problem(error: SQLAlchemyError) -> None:
 
 
 url = state.database_url()
-scope = state.current_scope()
-allowed = None if scope.allowed is None else tuple(sorted(scope.allowed))
 try:
     engine = state.engine_for(url)
     if state.is_embedded_default(url) and not state.has_locations(engine):
@@ -35,11 +33,28 @@ try:
         bar.empty()
         if generated:
             st.cache_data.clear()
+    # --- sign-in gate (dashboard/auth.py): no data is read for anyone it does not admit ---
+    viewer = auth.gate(engine)
+    allowed = None if viewer.scope.allowed is None else tuple(sorted(viewer.scope.allowed))
+    # --- end of sign-in gate ---
     location_table = data.visible_locations(url, allowed)
     last_activity = data.latest_activity_date(url, allowed)
 except SQLAlchemyError as error:
     database_problem(error)
 
+# --- admin pages (dashboard/auth.py): listed for admins only, so no link reaches them ---
+ADMIN_PAGES = (
+    [
+        st.Page("app_pages/import_files.py", title="Import", icon=":material/upload_file:"),
+        st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:"),
+    ]
+    if viewer.is_admin
+    else []
+)
+if location_table.empty and ADMIN_PAGES:
+    st.navigation(ADMIN_PAGES).run()
+    st.stop()
+# --- end of admin pages ---
 if location_table.empty:
     st.info("There is no data to show yet: import the clinic files first (see the README).")
     st.stop()
@@ -69,9 +84,21 @@ page = st.navigation(
         st.Page("app_pages/infusions.py", title="Infusions", icon=":material/vaccines:"),
         st.Page("app_pages/capacity.py", title="Capacity", icon=":material/meeting_room:"),
         st.Page("app_pages/locations.py", title="Locations", icon=":material/location_on:"),
+        *ADMIN_PAGES,
     ]
 )
-if not selection.locations:
+auth.record_page_view(
+    engine,
+    viewer,
+    page.title,
+    {
+        "locations": list(selection.locations),
+        "start": selection.start.isoformat(),
+        "end": selection.end.isoformat(),
+        "week_start": selection.week_start,
+    },
+)
+if not selection.locations and page not in ADMIN_PAGES:
     st.info("Choose at least one location in the sidebar to see its figures.")
     st.stop()
 try:

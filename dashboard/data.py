@@ -13,7 +13,8 @@ import streamlit as st
 
 from dashboard.state import engine_for
 from queries import capacity, catalog, consultations, infusions, overview, period
-from queries.report_files import report_filters, weekly_csv_bytes, weekly_xlsx_bytes
+from queries.report_files import report_filters
+from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.scope import Scope
 from queries.weekly import weekly_metrics
 
@@ -94,18 +95,33 @@ def weeks_ahead(
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly_csv(
-    url: str, allowed: Allowed, locations: Locations, start: date, end: date, week_start: str
+    url: str,
+    allowed: Allowed,
+    locations: Locations,
+    start: date,
+    end: date,
+    week_start: str,
+    suppress_small: bool = False,
 ) -> bytes:
-    """The weekly report CSV for the selection: the bytes `python -m queries.weekly` writes."""
-    return weekly_csv_bytes(weekly(url, allowed, locations, start, end, week_start))
+    """The weekly report CSV for the selection, through the safe export (queries/safe_export.py):
+    the bytes `python -m queries.weekly` writes, with formula-like text made inert."""
+    frame = weekly(url, allowed, locations, start, end, week_start)
+    return safe_weekly_csv_bytes(frame, suppress_small=suppress_small)
 
 
 def weekly_xlsx(
-    url: str, allowed: Allowed, locations: Locations, start: date, end: date, week_start: str
+    url: str,
+    allowed: Allowed,
+    locations: Locations,
+    start: date,
+    end: date,
+    week_start: str,
+    suppress_small: bool = False,
 ) -> bytes:
-    """The weekly report workbook for the selection, stamped with the time it is made."""
+    """The weekly report workbook for the selection, stamped with the time it is made, through
+    the safe export (queries/safe_export.py)."""
     frame = weekly(url, allowed, locations, start, end, week_start)
     filters = report_filters(
         frame, start=start, end=end, week_start=week_start, generated_at=datetime.now(UTC)
     )
-    return weekly_xlsx_bytes(frame, filters=filters)
+    return safe_weekly_xlsx_bytes(frame, filters=filters, suppress_small=suppress_small)

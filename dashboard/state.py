@@ -9,7 +9,6 @@ from sqlalchemy import Engine, select
 
 from queries.db import DEFAULT_SQLITE_PATH, default_url, normalise_url, open_database
 from queries.schema import locations
-from queries.scope import EVERYTHING, Scope
 
 
 def database_url() -> str:
@@ -48,12 +47,3 @@ def ensure_demo_data(engine: Engine, progress: Callable[[float, str], None]) -> 
             return False
         generate_database(engine, today=date.today(), progress=progress)
         return True
-
-
-def current_scope() -> Scope:
-    """The locations the person using the app may see.
-
-    There is no sign-in yet, so everyone sees every location; when it comes, this is the one place
-    that maps the signed-in identity to a `Scope`.
-    """
-    return EVERYTHING

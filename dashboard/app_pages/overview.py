@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import auth, charts, data, state
 from dashboard.filters import context
 
 ctx = context()
@@ -61,17 +61,38 @@ right.plotly_chart(
 
 st.subheader(f"Per location, {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}")
 st.dataframe(data.period_metrics(*args, *period), hide_index=True)
+# --- safe downloads (queries/safe_export.py) and their audit entries (dashboard/auth.py) ---
+suppress = st.checkbox(
+    "Suppress small counts for sharing outside the clinic",
+    key="suppress_small",
+    help="Counts from 1 to 10 become <11; values that would reveal them are left empty.",
+)
+download = {
+    "locations": list(sel.locations),
+    "start": sel.start.isoformat(),
+    "end": sel.end.isoformat(),
+    "week_start": sel.week_start,
+    "rows": len(weekly),
+    "suppress_small": suppress,
+}
+engine = state.engine_for(ctx.url)
+viewer = auth.current_viewer()
 st.download_button(
     "Weekly metrics (CSV)",
-    data=data.weekly_csv(*args, *period),
+    data=data.weekly_csv(*args, *period, suppress),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.csv",
     mime="text/csv",
     key="download_csv",
+    on_click=auth.record_download,
+    args=(engine, viewer, {"file": "weekly-metrics.csv", **download}),
 )
 st.download_button(
     "Weekly metrics (Excel)",
-    data=data.weekly_xlsx(*args, *period),
+    data=data.weekly_xlsx(*args, *period, suppress),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_xlsx",
+    on_click=auth.record_download,
+    args=(engine, viewer, {"file": "weekly-metrics.xlsx", **download}),
 )
+# --- end of safe downloads ---

@@ -1,0 +1,147 @@
+"""The sign-in gate: who is using the app and which locations they may see.
+
+`gate()` runs before any data is read. It returns the `Viewer` (signed in and listed, or the
+visitor of an open demo) or draws the sign-in, no-access or setup page and stops the run.
+Audit events (sign-in, page views, downloads) are written here too, so pages stay thin.
+"""
+
+import os
+from collections.abc import Mapping
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from queries import audit
+from queries.access import ADMIN, AccessMode, Viewer, access_mode, is_demo_database
+from queries.access import viewer_for_email as lookup_viewer
+from queries.scope import EVERYTHING
+
+AUTH_SETTING = "DASHBOARD_AUTH"
+_VIEWER = "auth_viewer"
+_SIGNED_IN = "auth_sign_in_recorded"
+_LAST_VIEW = "auth_last_page_view"
+
+
+def auth_configured() -> bool:
+    """Whether `.streamlit/secrets.toml` has an `[auth]` section (OpenID Connect sign-in)."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def gate(engine: Engine) -> Viewer:
+    """The viewer of this run; anyone who may not see data gets a page without it, and the run
+    stops."""
+    with engine.connect() as conn:
+        demo = is_demo_database(conn)
+    mode = access_mode(
+        auth_configured=auth_configured(), auth_setting=os.environ.get(AUTH_SETTING), demo=demo
+    )
+    if mode is AccessMode.SETUP:
+        _setup_page()
+    if mode is AccessMode.DEMO:
+        st.warning(
+            "Demo mode, sign-in is off: this database holds only generated demo data, "
+            "so everyone who can open this address sees it.",
+            icon=":material/lock_open:",
+        )
+        viewer = Viewer(email=None, role=None, scope=EVERYTHING)
+    elif mode is AccessMode.OPEN:
+        st.warning(
+            f"Sign-in is off ({AUTH_SETTING}=off): everyone who can open this address sees every "
+            "location.",
+            icon=":material/lock_open:",
+        )
+        viewer = Viewer(email=None, role=ADMIN, scope=EVERYTHING)
+    else:
+        viewer = _signed_in_viewer(engine)
+    st.session_state[_VIEWER] = viewer
+    return viewer
+
+
+def current_viewer() -> Viewer:
+    """The viewer `gate()` admitted in this run (pages call it; the app gates first)."""
+    return st.session_state[_VIEWER]
+
+
+def _signed_in_viewer(engine: Engine) -> Viewer:
+    if not st.user.is_logged_in:
+        _sign_in_page()
+    email = st.user.get("email")
+    # A provider that says the address is unverified does not vouch for it.
+    if st.user.get("email_verified") is False:
+        email = None
+    with engine.connect() as conn:
+        viewer = lookup_viewer(conn, email=email if isinstance(email, str) else None)
+    if not viewer.has_access:
+        _record_once(engine, viewer, audit.NO_ACCESS)
+        _no_access_page(viewer)
+    _record_once(engine, viewer, audit.SIGN_IN, {"role": viewer.role})
+    with st.sidebar:
+        st.caption(f"Signed in as {viewer.email} ({viewer.role})")
+        st.button("Sign out", key="auth_sign_out", on_click=_sign_out, args=(engine, viewer.email))
+    return viewer
+
+
+def _record_once(
+    engine: Engine, viewer: Viewer, action: str, detail: Mapping[str, object] | None = None
+) -> None:
+    # Once per browser session and address: every widget change reruns the script.
+    key = (action, viewer.email)
+    if st.session_state.get(_SIGNED_IN) != key:
+        audit.record(engine, email=viewer.email, action=action, detail=detail)
+        st.session_state[_SIGNED_IN] = key
+
+
+def _sign_out(engine: Engine, email: str | None) -> None:
+    audit.record(engine, email=email, action=audit.SIGN_OUT)
+    st.logout()
+
+
+def _sign_in_page() -> None:
+    st.title("Clinic operations")
+    st.write("These are clinic records. Sign in with your clinic account to see the dashboard.")
+    if st.button("Sign in", type="primary", key="auth_sign_in"):
+        st.login()
+    st.stop()
+
+
+def _no_access_page(viewer: Viewer) -> None:
+    st.title("Clinic operations")
+    st.info(
+        f"You are signed in as {viewer.email or 'an account without an e-mail address'}, "
+        "but that address has no access to this dashboard. If you should see it, ask the "
+        "operations director to add you to the users list.",
+        icon=":material/block:",
+    )
+    if st.button("Sign out", key="auth_no_access_sign_out"):
+        st.logout()
+    st.stop()
+
+
+def _setup_page() -> None:
+    st.title("Clinic operations")
+    st.error(
+        "Sign-in is not configured, and this database holds clinic data, so nothing is shown.",
+        icon=":material/lock:",
+    )
+    st.markdown(
+        "To finish the setup, either\n"
+        "- add an `[auth]` section to `.streamlit/secrets.toml` (see "
+        "`.streamlit/secrets.toml.example` and `docs/access.md`) and import a users file, or\n"
+        f"- on a machine only you can reach, start the app with `{AUTH_SETTING}=off` to run it "
+        "without sign-in."
+    )
+    st.stop()
+
+
+def record_page_view(engine: Engine, viewer: Viewer, page: str, selection: Mapping) -> None:
+    """Log a page view with its selection, once per change of page or selection."""
+    detail = {"page": page, **selection}
+    key = repr(sorted(detail.items()))
+    if st.session_state.get(_LAST_VIEW) != key:
+        audit.record(engine, email=viewer.email, action=audit.PAGE_VIEW, detail=detail)
+        st.session_state[_LAST_VIEW] = key
+
+
+def record_download(engine: Engine, viewer: Viewer, detail: Mapping[str, object]) -> None:
+    """Log a download (what, which locations, how many rows); a download button's `on_click`."""
+    audit.record(engine, email=viewer.email, action=audit.DOWNLOAD, detail=detail)
