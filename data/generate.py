@@ -58,28 +58,19 @@ def generate_frames(
     next_patient = 0
     for number, site in enumerate(sites):
         if progress is not None:
-            progress(number / len(sites), f"simulating {site.name}")
-        rng = rng_for(seed, 6, site.index)
-        growth = float(rng.uniform(0.04, 0.12))
-        fill = float(rng.uniform(0.72, 0.9))
-        open_days = site.slot_count[site.opened_index : timeline.today_index]
-        base = fill * float(open_days.mean()) / BOOKINGS_PER_REQUEST if len(open_days) else 0.0
-        site_requests = simulate_requests(site, timeline, rng, base, growth)
+            progress(0.8 * number / len(sites), f"simulating {site.name}")
+        site_requests, schedule = _simulate_site(site, timeline, seed)
+        # Patients are numbered across sites; the consult and its bookings share the number.
         has_patient = site_requests.status != demo_consultations.PENDING
         ids = np.full(len(site_requests), -1, np.int64)
         ids[has_patient] = next_patient + np.arange(int(has_patient.sum()))
         next_patient += int(has_patient.sum())
-
-        converted = np.flatnonzero(site_requests.converts)
-        converted = converted[np.argsort(site_requests.consult[converted], kind="stable")]
-        rnd = random.Random(int(rng_for(seed, 7, site.index).integers(2**62)))
-        schedule = schedule_patients(site, timeline, site_requests.consult[converted] // 60, rnd)
-        schedule.patient = ids[converted][schedule.patient]
+        schedule.patient = ids[schedule.patient]
         requests.append(site_requests)
         schedules.append(schedule)
         patient_ids.append(ids)
     if progress is not None:
-        progress(1.0, "assembling tables")
+        progress(0.8, "assembling tables")
     refs = _patient_refs(next_patient, seed)
     frames = {
         "locations": _locations_frame(sites),
@@ -89,7 +80,27 @@ def generate_frames(
         "consultations": _consultations_frame(sites, timeline, requests, patient_ids, refs),
         "bookings": _bookings_frame(sites, timeline, schedules, refs),
     }
+    if progress is not None:
+        progress(1.0, "tables ready")
     return frames
+
+
+def _simulate_site(
+    site: Site, timeline: Timeline, seed: int
+) -> tuple[Requests, demo_bookings.Bookings]:
+    """One site's requests and bookings; a booking's `patient` is the index of its request."""
+    rng = rng_for(seed, 6, site.index)
+    growth = float(rng.uniform(0.04, 0.12))
+    fill = float(rng.uniform(0.72, 0.9))
+    open_days = site.slot_count[site.opened_index : timeline.today_index]
+    base = fill * float(open_days.mean()) / BOOKINGS_PER_REQUEST if len(open_days) else 0.0
+    requests = simulate_requests(site, timeline, rng, base, growth)
+    converted = np.flatnonzero(requests.converts)
+    converted = converted[np.argsort(requests.consult[converted], kind="stable")]
+    rnd = random.Random(int(rng_for(seed, 7, site.index).integers(2**62)))
+    schedule = schedule_patients(site, timeline, requests.consult[converted] // 60, rnd)
+    schedule.patient = converted[schedule.patient]
+    return requests, schedule
 
 
 def generate_database(
