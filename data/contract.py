@@ -192,7 +192,7 @@ def _no_overlapping_ranges(rows: pd.DataFrame) -> list[Failure]:
     reasons = pd.Series("", index=rows.index, dtype="str")
     complete = rows[["location_id", "weekday", "effective_from"]].notna().all(axis=1)
     ordered = rows[complete].sort_values(["location_id", "weekday", "effective_from", "_line"])
-    ends = ordered["effective_to"].fillna(pd.Timestamp.max)
+    ends = ordered["effective_to"].astype("datetime64[us]").fillna(pd.Timestamp("9999-12-31"))
     for _, group in ordered.groupby(["location_id", "weekday"], sort=False):
         latest_end, latest_line = None, None
         for index, row in group.iterrows():
@@ -414,7 +414,7 @@ def validate(
             rows[column.name] = rows[column.name].fillna(column.default)
 
     failed = _failed_by_column(failures, len(rows))
-    if kind != "locations":
+    if kind not in ("locations", "users"):
         failures += _location_failures(rows, failed, locations)
     failures += _place_timestamps(rows, clocks, locations)
     failures += _key_failures(spec, rows)

@@ -45,7 +45,7 @@ class Stored:
 def stored_locations(conn: Connection) -> dict[str, str]:
     """Every stored location id with its time zone."""
     rows = conn.execute(select(schema.locations.c.location_id, schema.locations.c.timezone))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def store(
