@@ -1,0 +1,94 @@
+"""Sign-in for browser tests: a mock OpenID provider on loopback and the app configured for it.
+
+The provider is `oidc-provider-mock`: its authorize page takes any subject, which it also
+returns as the `email` claim, so typing an address signs in as that address.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from oidc_provider_mock import run_server_in_thread
+from playwright.sync_api import Page
+
+from tests.browser.streamlit_server import ROOT, free_port, wait_settled
+
+
+@contextmanager
+def oidc_provider() -> Iterator[str]:
+    """A mock OpenID provider on a free loopback port; yields its issuer URL."""
+    # The mock refuses plain http unless told this is a test.
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    with run_server_in_thread(port=0) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def write_secrets(path: Path, *, issuer: str, port: int) -> Path:
+    """A secrets.toml whose `[auth]` section points at `issuer`, for an app on `port`."""
+    path.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
+        'client_id = "dashboard"\n'
+        'client_secret = "test-secret"\n'
+        f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
+    )
+    return path
+
+
+@contextmanager
+def signin_dashboard(database_url: str, *, issuer: str, folder: Path) -> Iterator[str]:
+    """The app on a free port, sign-in configured for `issuer`; yields its base URL.
+
+    Streamlit reads secrets from the files in its `secrets.files` option, given here on the
+    command line, so the test never touches the project's own `.streamlit/secrets.toml`.
+    """
+    port = free_port()
+    secrets_file = write_secrets(folder / "secrets.toml", issuer=issuer, port=port)
+    env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_AUTH"}
+    env |= {"DATABASE_URL": database_url, "AUTHLIB_INSECURE_TRANSPORT": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+            "--server.port", str(port), "--server.headless", "true",
+            "--server.address", "127.0.0.1", "--secrets.files", str(secrets_file),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    """Open the app, press Sign in, and authorise as `email` at the mock provider."""
+    page.goto(base)
+    wait_settled(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("input[name=sub]", timeout=30_000)
+    page.fill("input[name=sub]", email)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{base}/**", timeout=30_000)
+    wait_settled(page)
