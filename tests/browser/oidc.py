@@ -83,7 +83,8 @@ def signin_dashboard(database_url: str, *, issuer: str, folder: Path) -> Iterato
 
 
 def sign_in(page: Page, base: str, email: str) -> None:
-    """Open the app, press Sign in, and authorise as `email` at the mock provider."""
+    """Open the app, press Sign in, and authorise as `email` at the mock provider; returns once
+    the provider has sent the browser back to the app (which then starts its run)."""
     page.goto(base)
     wait_settled(page)
     page.get_by_role("button", name="Sign in").click()
@@ -91,4 +92,3 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.fill("input[name=sub]", email)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{base}/**", timeout=30_000)
-    wait_settled(page)

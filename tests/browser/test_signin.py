@@ -59,15 +59,20 @@ def app(clinic_url, tmp_path_factory):
         yield base
 
 
-@pytest.fixture
-def page(app):
+@pytest.fixture(scope="module")
+def browser(app):
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1400, "height": 1000}
-        )
-        yield context.new_page()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    # A fresh context per test: no identity cookie carries over from the test before.
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
 
 
 def _body(page) -> str:
@@ -100,7 +105,7 @@ def test_anonymous_visitor_sees_the_sign_in_page_and_no_data(app, page):
 
 def test_signed_in_stranger_sees_no_access_and_no_data(app, page):
     sign_in(page, app, STRANGER)
-    assert "has no access" in _body(page)
+    expect(page.get_by_text("has no access")).to_be_visible()
     page.goto(app + LINK)
     wait_settled(page)
     assert STRANGER in _body(page)
