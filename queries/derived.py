@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Select,
     and_,
     case,
     delete,
@@ -64,7 +65,7 @@ def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
 def refresh_after_import(
     conn: Connection, *, patient_refs: Collection[str] | None, location_ids: Collection[str] | None
 ) -> None:
-    """Recompute derived data for these patients and locations (`None` = all), in `conn`'s txn.
+    """Recompute derived data for these patients and locations (`None` = all) in this transaction.
 
     `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
     because the old dates of a replaced row are no longer known. Other locations where the patients
@@ -80,27 +81,29 @@ def refresh_after_import(
     for chunk in _chunks(patients):
         _refresh_sequences(conn, chunk)
         _refresh_conversions(conn, chunk)
-    if location_ids is None:
+    full = None if location_ids is None else sorted(set(location_ids))
+    _clear_unlinked_conversions(conn, full)
+    if full is None:
         _rebuild_stats(conn, None, None, None)
         return
-    full = sorted(set(location_ids))
-    # A consult whose patient_ref was removed by a re-import is no longer anyone's conversion.
     for chunk in _chunks(full):
-        conn.execute(
-            update(consultations)
-            .where(
-                consultations.c.location_id.in_(chunk),
-                consultations.c.patient_ref.is_(None),
-                consultations.c.converted == true(),
-            )
-            .values(converted=False)
-        )
-    for location_id in full:
-        _rebuild_stats(conn, location_id, None, None)
+        _rebuild_stats(conn, chunk, None, None)
     for location_id, (first, last) in sorted(
         _patient_day_ranges(conn, patients, set(full)).items()
     ):
-        _rebuild_stats(conn, location_id, first, last)
+        _rebuild_stats(conn, [location_id], first, last)
+
+
+def _clear_unlinked_conversions(conn: Connection, location_ids: Sequence[str] | None) -> None:
+    """A consult whose patient_ref a re-import removed is no longer anyone's conversion."""
+    stmt = update(consultations).where(
+        consultations.c.patient_ref.is_(None), consultations.c.converted == true()
+    )
+    if location_ids is None:
+        conn.execute(stmt.values(converted=False))
+        return
+    for chunk in _chunks(location_ids):
+        conn.execute(stmt.where(consultations.c.location_id.in_(chunk)).values(converted=False))
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -208,10 +211,12 @@ def _per_day(
     )
 
 
-def _scope(table, day_column, location_id: str | None, first: date | None, last: date | None):
+def _scope(
+    table, day_column, location_ids: Sequence[str] | None, first: date | None, last: date | None
+) -> list[ColumnElement[bool]]:
     where = []
-    if location_id is not None:
-        where.append(table.c.location_id == location_id)
+    if location_ids is not None:
+        where.append(table.c.location_id.in_(location_ids))
     if first is not None:
         where.append(day_column >= first)
     if last is not None:
@@ -219,8 +224,10 @@ def _scope(table, day_column, location_id: str | None, first: date | None, last:
     return where
 
 
-def daily_stats_select(location_id: str | None, first: date | None, last: date | None):
-    """SELECT of `daily_location_stats` rows for one location (or all) and day range (or all)."""
+def _daily_stats_select(
+    location_ids: Sequence[str] | None, first: date | None, last: date | None
+) -> Select:
+    """SELECT of `daily_location_stats` rows for these locations (or all) and days (or all)."""
     c, b = consultations.c, bookings.c
     occupying = b.status.in_(OCCUPYING)
     completed = b.status == "completed"
@@ -231,7 +238,7 @@ def daily_stats_select(location_id: str | None, first: date | None, last: date |
             "consult_requests": func.count(),
             "contacted_within_1h": _count_if(c.response_minutes <= 60),
         },
-        _scope(consultations, c.received_date, location_id, first, last),
+        _scope(consultations, c.received_date, location_ids, first, last),
     )
     consults = _per_day(
         consultations,
@@ -243,7 +250,7 @@ def daily_stats_select(location_id: str | None, first: date | None, last: date |
         [
             c.consult_status == "completed",
             c.consult_date.is_not(None),
-            *_scope(consultations, c.consult_date, location_id, first, last),
+            *_scope(consultations, c.consult_date, location_ids, first, last),
         ],
     )
     infusions = _per_day(
@@ -260,7 +267,7 @@ def daily_stats_select(location_id: str | None, first: date | None, last: date |
             "series_completions": _count_if(b.initial_seq == 6),
             "booked_minutes": func.sum(case((occupying, b.duration_minutes), else_=0)),
         },
-        _scope(bookings, b.start_date, location_id, first, last),
+        _scope(bookings, b.start_date, location_ids, first, last),
     )
     days = union_all(requests, consults, infusions).subquery("days")
     return select(
@@ -271,16 +278,16 @@ def daily_stats_select(location_id: str | None, first: date | None, last: date |
 
 
 def _rebuild_stats(
-    conn: Connection, location_id: str | None, first: date | None, last: date | None
+    conn: Connection, location_ids: Sequence[str] | None, first: date | None, last: date | None
 ) -> None:
     s = daily_location_stats.c
     conn.execute(
         delete(daily_location_stats).where(
-            *_scope(daily_location_stats, s.day, location_id, first, last)
+            *_scope(daily_location_stats, s.day, location_ids, first, last)
         )
     )
     conn.execute(
         insert(daily_location_stats).from_select(
-            ["location_id", "day", *STAT_COLUMNS], daily_stats_select(location_id, first, last)
+            ["location_id", "day", *STAT_COLUMNS], _daily_stats_select(location_ids, first, last)
         )
     )
