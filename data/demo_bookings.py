@@ -66,25 +66,25 @@ def schedule_patients(
                 total += take[day]
         if total > 0:
             u = r() * total
+            chosen = first
             for day in range(first, last + 1):
                 if free[day] > 0:
+                    chosen = day
                     u -= take[day]
                     if u < 0:
-                        return day
-            return last
+                        break
+            return chosen
         day = max(first, last + 1)
         while day < horizon and (free[day] <= 0 or r() > take[day]):
             day += 1
         return day
 
-    out_patient, out_kind, out_start, out_duration, out_status, out_booked = (
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-    )
+    out_patient: list[int] = []
+    out_kind: list[int] = []
+    out_start: list[int] = []
+    out_duration: list[int] = []
+    out_status: list[int] = []
+    out_booked: list[int] = []
 
     for patient, consult in enumerate(consults.tolist()):
         kind = INITIAL
