@@ -9,7 +9,7 @@
 Everything is done by set-based statements in the database, never row by row in Python.
 """
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 
 from sqlalchemy import (
@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Table,
     and_,
     case,
     delete,
@@ -25,8 +26,11 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     true,
+    tuple_,
+    union,
     union_all,
     update,
 )
@@ -69,13 +73,13 @@ def refresh_after_import(
 
     `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
     because the old dates of a replaced row are no longer known. Other locations where the patients
-    have rows are rebuilt over the date range of those rows (their `new_patients`,
+    have rows are rebuilt on the days holding those rows (their `new_patients`,
     `series_completions` and conversions may have moved).
     """
     if patient_refs is None:
         _refresh_sequences(conn, None)
         _refresh_conversions(conn, None)
-        _rebuild_stats(conn, None, None, None)
+        _rebuild_stats(conn, _everywhere)
         return
     patients = sorted(set(patient_refs))
     for chunk in _chunks(patients):
@@ -83,15 +87,14 @@ def refresh_after_import(
         _refresh_conversions(conn, chunk)
     full = None if location_ids is None else sorted(set(location_ids))
     _clear_unlinked_conversions(conn, full)
-    if full is None:
-        _rebuild_stats(conn, None, None, None)
+    # Past one chunk of patients, one pass over everything beats a pass per chunk (measured:
+    # 24 s for all 4.7M bookings on PostgreSQL, against about 4 s per chunk of 5,000 patients).
+    if full is None or len(patients) > CHUNK:
+        _rebuild_stats(conn, _everywhere)
         return
     for chunk in _chunks(full):
-        _rebuild_stats(conn, chunk, None, None)
-    for location_id, (first, last) in sorted(
-        _patient_day_ranges(conn, patients, set(full)).items()
-    ):
-        _rebuild_stats(conn, [location_id], first, last)
+        _rebuild_stats(conn, _at_locations(chunk))
+    _rebuild_stats(conn, _on_days_of_patients(patients, besides=full))
 
 
 def _clear_unlinked_conversions(conn: Connection, location_ids: Sequence[str] | None) -> None:
@@ -141,9 +144,16 @@ def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None
     if patients is not None:
         ranked = ranked.where(bookings.c.patient_ref.in_(patients))
     ranked = ranked.subquery("ranked")
+    # Writing only the rows that change keeps a re-import from rewriting (and bloating) the table.
     conn.execute(
         update(bookings)
-        .where(bookings.c.booking_id == ranked.c.booking_id)
+        .where(
+            bookings.c.booking_id == ranked.c.booking_id,
+            or_(
+                bookings.c.completed_seq.is_distinct_from(ranked.c.completed_seq),
+                bookings.c.initial_seq.is_distinct_from(ranked.c.initial_seq),
+            ),
+        )
         .values(completed_seq=ranked.c.completed_seq, initial_seq=ranked.c.initial_seq)
     )
 
@@ -160,35 +170,11 @@ def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> No
     converted = case(
         (and_(consultations.c.consult_status == "completed", has_booking), true()), else_=false()
     )
-    stmt = update(consultations).values(converted=converted)
+    stmt = update(consultations).where(consultations.c.converted != converted)
+    stmt = stmt.values(converted=converted)
     if patients is not None:
         stmt = stmt.where(consultations.c.patient_ref.in_(patients))
     conn.execute(stmt)
-
-
-def _patient_day_ranges(
-    conn: Connection, patients: Sequence[str], skip: set[str]
-) -> dict[str, tuple[date, date]]:
-    """Per location, the first and last local day holding a row of these patients."""
-    ranges: dict[str, tuple[date, date]] = {}
-    for chunk in _chunks(patients):
-        for table, day in (
-            (bookings, bookings.c.start_date),
-            (consultations, consultations.c.consult_date),
-        ):
-            rows = conn.execute(
-                select(table.c.location_id, func.min(day), func.max(day))
-                .where(table.c.patient_ref.in_(chunk), day.is_not(None))
-                .group_by(table.c.location_id)
-            )
-            for location_id, first, last in rows:
-                if location_id in skip:
-                    continue
-                if location_id in ranges:
-                    old_first, old_last = ranges[location_id]
-                    first, last = min(first, old_first), max(last, old_last)
-                ranges[location_id] = (first, last)
-    return ranges
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -211,23 +197,43 @@ def _per_day(
     )
 
 
-def _scope(
-    table, day_column, location_ids: Sequence[str] | None, first: date | None, last: date | None
-) -> list[ColumnElement[bool]]:
-    where = []
-    if location_ids is not None:
-        where.append(table.c.location_id.in_(location_ids))
-    if first is not None:
-        where.append(day_column >= first)
-    if last is not None:
-        where.append(day_column <= last)
+# Which rows of a table keyed by (location_id, day) a rebuild covers: (table, day column) -> WHERE.
+Where = Callable[[Table, ColumnElement[date]], list[ColumnElement[bool]]]
+
+
+def _everywhere(_table: Table, _day: ColumnElement[date]) -> list[ColumnElement[bool]]:
+    return []
+
+
+def _at_locations(location_ids: Sequence[str]) -> Where:
+    def where(table: Table, _day: ColumnElement[date]) -> list[ColumnElement[bool]]:
+        return [table.c.location_id.in_(location_ids)]
+
     return where
 
 
-def _daily_stats_select(
-    location_ids: Sequence[str] | None, first: date | None, last: date | None
-) -> Select:
-    """SELECT of `daily_location_stats` rows for these locations (or all) and days (or all)."""
+def _on_days_of_patients(patients: Sequence[str], *, besides: Sequence[str]) -> Where:
+    """The (day, location) pairs holding these patients' rows, at locations not in `besides`."""
+    days = union(
+        select(bookings.c.start_date, bookings.c.location_id).where(
+            bookings.c.patient_ref.in_(patients), bookings.c.location_id.not_in(besides)
+        ),
+        select(consultations.c.consult_date, consultations.c.location_id).where(
+            consultations.c.patient_ref.in_(patients),
+            consultations.c.consult_date.is_not(None),
+            consultations.c.location_id.not_in(besides),
+        ),
+    )
+
+    def where(table: Table, day: ColumnElement[date]) -> list[ColumnElement[bool]]:
+        # (day, location_id): the order of the (date, location_id) indexes on every source.
+        return [tuple_(day, table.c.location_id).in_(days)]
+
+    return where
+
+
+def _daily_stats_select(where: Where) -> Select:
+    """SELECT of the `daily_location_stats` rows that `where` covers."""
     c, b = consultations.c, bookings.c
     occupying = b.status.in_(OCCUPYING)
     completed = b.status == "completed"
@@ -238,7 +244,7 @@ def _daily_stats_select(
             "consult_requests": func.count(),
             "contacted_within_1h": _count_if(c.response_minutes <= 60),
         },
-        _scope(consultations, c.received_date, location_ids, first, last),
+        where(consultations, c.received_date),
     )
     consults = _per_day(
         consultations,
@@ -250,7 +256,7 @@ def _daily_stats_select(
         [
             c.consult_status == "completed",
             c.consult_date.is_not(None),
-            *_scope(consultations, c.consult_date, location_ids, first, last),
+            *where(consultations, c.consult_date),
         ],
     )
     infusions = _per_day(
@@ -267,7 +273,7 @@ def _daily_stats_select(
             "series_completions": _count_if(b.initial_seq == 6),
             "booked_minutes": func.sum(case((occupying, b.duration_minutes), else_=0)),
         },
-        _scope(bookings, b.start_date, location_ids, first, last),
+        where(bookings, b.start_date),
     )
     days = union_all(requests, consults, infusions).subquery("days")
     return select(
@@ -277,17 +283,12 @@ def _daily_stats_select(
     ).group_by(days.c.location_id, days.c.day)
 
 
-def _rebuild_stats(
-    conn: Connection, location_ids: Sequence[str] | None, first: date | None, last: date | None
-) -> None:
-    s = daily_location_stats.c
+def _rebuild_stats(conn: Connection, where: Where) -> None:
     conn.execute(
-        delete(daily_location_stats).where(
-            *_scope(daily_location_stats, s.day, location_ids, first, last)
-        )
+        delete(daily_location_stats).where(*where(daily_location_stats, daily_location_stats.c.day))
     )
     conn.execute(
         insert(daily_location_stats).from_select(
-            ["location_id", "day", *STAT_COLUMNS], _daily_stats_select(location_ids, first, last)
+            ["location_id", "day", *STAT_COLUMNS], _daily_stats_select(where)
         )
     )

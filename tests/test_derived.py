@@ -8,8 +8,10 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete, select, update
 
+from queries import derived
 from queries.derived import refresh_after_import
 from queries.schema import bookings, consultations, daily_location_stats
 from tests.builders import add_booking, add_consultation, add_location, refresh_all
@@ -193,7 +195,10 @@ def test_refresh_after_insert_and_after_updates_matches_reference(engine):
         assert conn.scalar(select(consultations.c.converted)) == 0
 
 
-def test_partial_refreshes_after_random_replacements_match_reference(engine):
+@pytest.mark.parametrize("chunk", [5000, 1])
+def test_partial_refreshes_after_random_replacements_match_reference(engine, monkeypatch, chunk):
+    # A chunk of 1 patient sends refreshes touching two patients down the many-patients path (rebuild everything).
+    monkeypatch.setattr(derived, "CHUNK", chunk)
     rng = random.Random(42)
     zones = {"aaa": "America/New_York", "bbb": "America/New_York", "la": "America/Los_Angeles"}
     statuses = ["completed"] * 4 + ["scheduled", "no_show", "late_cancel", "cancelled"]
