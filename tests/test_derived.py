@@ -197,7 +197,7 @@ def test_refresh_after_insert_and_after_updates_matches_reference(engine):
 
 @pytest.mark.parametrize("chunk", [5000, 1])
 def test_partial_refreshes_after_random_replacements_match_reference(engine, monkeypatch, chunk):
-    # A chunk of 1 patient sends refreshes touching two patients down the many-patients path (rebuild everything).
+    # With a chunk of 1, refreshes touching two patients take the rebuild-everything path.
     monkeypatch.setattr(derived, "CHUNK", chunk)
     rng = random.Random(42)
     zones = {"aaa": "America/New_York", "bbb": "America/New_York", "la": "America/Los_Angeles"}
