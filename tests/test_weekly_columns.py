@@ -357,7 +357,7 @@ def test_utilization_uses_unrounded_hours(engine):
 def test_unknown_location_ids_raise_naming_them(engine):
     with engine.begin() as conn:
         add_location(conn, "rock")
-        with pytest.raises(ValueError, match="unknown location ids: nope, nowhere$"):
+        with pytest.raises(ValueError, match=r"^unknown location ids: nope, nowhere$"):
             report(conn, WEEK, WEEK, locations=["rock", "nope", "nowhere"])
 
 
