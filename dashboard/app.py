@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import auth, charts, data, filters, state
+from dashboard import auth, charts, filters, loaders, state
 
 st.set_page_config(page_title="Clinic operations", page_icon=":material/monitoring:", layout="wide")
 
@@ -37,8 +37,8 @@ try:
     viewer = auth.gate(engine)
     allowed = None if viewer.scope.allowed is None else tuple(sorted(viewer.scope.allowed))
     # --- end of sign-in gate ---
-    location_table = data.visible_locations(url, allowed)
-    last_activity = data.latest_activity_date(url, allowed)
+    location_table = loaders.visible_locations(url, allowed)
+    last_activity = loaders.latest_activity_date(url, allowed)
 except SQLAlchemyError as error:
     database_problem(error)
 

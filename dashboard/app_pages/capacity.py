@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, loaders
 from dashboard.filters import context
 from queries.capacity import WEEKDAYS
 
@@ -19,7 +19,7 @@ band = st.slider(
 )
 st.plotly_chart(
     charts.utilization(
-        data.utilization_by_location_and_week(*selection),
+        loaders.utilization_by_location_and_week(*selection),
         title="Are rooms used within the target band?",
         band=band,
         **named,
@@ -27,13 +27,13 @@ st.plotly_chart(
 )
 st.plotly_chart(
     charts.occupancy_heatmap(
-        data.occupied_rooms_by_weekday_hour(*selection),
+        loaders.occupied_rooms_by_weekday_hour(*selection),
         title="When are rooms busy? Average rooms occupied",
         weekdays=WEEKDAYS,
     )
 )
 first_ahead = sel.latest_week + timedelta(days=7)
-ahead = data.weeks_ahead(ctx.url, ctx.allowed, sel.locations, first_ahead, sel.week_start)
+ahead = loaders.weeks_ahead(ctx.url, ctx.allowed, sel.locations, first_ahead, sel.week_start)
 st.plotly_chart(
     charts.weeks_ahead(
         ahead, title=f"How full are the four weeks from {first_ahead:%d %b}?", **named

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, loaders
 from dashboard.filters import context
 
 ctx = context()
@@ -11,7 +11,7 @@ selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_s
 named = {"colours": ctx.colours, "names": ctx.names}
 
 st.title("Consultations")
-by_channel = data.requests_by_week_and_channel(*selection)
+by_channel = loaders.requests_by_week_and_channel(*selection)
 if by_channel.empty:
     st.info("No consultation requests came in for these locations in the selected weeks.")
     st.stop()
@@ -19,17 +19,17 @@ st.plotly_chart(charts.requests_by_channel(by_channel, title="Where do requests 
 left, right = st.columns(2)
 left.plotly_chart(
     charts.response_times(
-        data.response_time_distribution(*selection), title="How fast do we answer requests?"
+        loaders.response_time_distribution(*selection), title="How fast do we answer requests?"
     )
 )
 right.plotly_chart(
     charts.indication_mix(
-        data.indication_mix(*selection), title="What do people ask us to treat?", **named
+        loaders.indication_mix(*selection), title="What do people ask us to treat?", **named
     )
 )
 st.plotly_chart(
     charts.funnel(
-        data.funnel_by_location(*selection),
+        loaders.funnel_by_location(*selection),
         title="How many requests become a first infusion and a completed series?",
         **named,
     )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, loaders
 from dashboard.filters import context
 from queries.infusions import WEEKDAYS
 
@@ -11,7 +11,7 @@ sel = ctx.selection
 selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
 
 st.title("Infusions")
-by_status = data.bookings_by_week_and_status(*selection)
+by_status = loaders.bookings_by_week_and_status(*selection)
 if not by_status["bookings"].any():
     st.info("No infusions were booked at these locations in the selected weeks.")
     st.stop()
@@ -19,11 +19,11 @@ st.plotly_chart(charts.bookings_by_status(by_status, title="How did booked infus
 left, right = st.columns(2)
 left.plotly_chart(
     charts.weekly_trend(
-        data.weekly(*selection), "no_show_rate_pct", title="Are no-shows rising?", unit="%",
+        loaders.weekly(*selection), "no_show_rate_pct", title="Are no-shows rising?", unit="%",
         colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip
-by_weekday = data.no_shows_by_location_and_weekday(*selection)
+by_weekday = loaders.no_shows_by_location_and_weekday(*selection)
 if by_weekday.empty:
     right.info("No infusion was due at these locations in the selected weeks.")
 else:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, loaders
 from dashboard.filters import context
 from queries.period import COMPARABLE, outliers
 
@@ -11,7 +11,7 @@ sel = ctx.selection
 selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
 
 st.title("Locations")
-table = data.period_metrics(*selection)
+table = loaders.period_metrics(*selection)
 flags = outliers(table)
 wide = table.set_index("location_id").T.rename(columns=lambda loc: ctx.names.get(loc, "All"))
 marks = flags.set_index("location_id").T.rename(columns=lambda loc: ctx.names.get(loc, "All"))

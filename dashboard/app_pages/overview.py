@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data, state
+from dashboard import auth, charts, loaders, state
 from dashboard.filters import context
 
 ctx = context()
@@ -16,7 +16,7 @@ kpi_week = min(sel.latest_week, sel.last_week)
 if kpi_week < sel.first_week:
     st.info("No week of the selected period is over yet, so there are no weekly figures to show.")
 else:
-    kpis = data.kpi_summary(*args, kpi_week, sel.week_start)
+    kpis = loaders.kpi_summary(*args, kpi_week, sel.week_start)
     st.subheader(f"Week of {kpi_week:%d %b %Y}")
     st.caption("Change against the week before; the line below: the 12 weeks before.")
     # Four cards a row: seven side by side cut their numbers short on a laptop screen.
@@ -35,7 +35,7 @@ else:
             f"({'—' if pd.isna(change) else f'{change:+g}'})"
         )
 
-weekly = data.weekly(*args, *period)
+weekly = loaders.weekly(*args, *period)
 trend = {"colours": ctx.colours, "names": ctx.names}
 left, right = st.columns(2)
 left.plotly_chart(
@@ -60,7 +60,7 @@ right.plotly_chart(
 )
 
 st.subheader(f"Per location, {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}")
-st.dataframe(data.period_metrics(*args, *period), hide_index=True)
+st.dataframe(loaders.period_metrics(*args, *period), hide_index=True)
 # --- safe downloads (queries/safe_export.py) and their audit entries (dashboard/auth.py) ---
 suppress = st.checkbox(
     "Suppress small counts for sharing outside the clinic",
@@ -79,7 +79,7 @@ engine = state.engine_for(ctx.url)
 viewer = auth.current_viewer()
 st.download_button(
     "Weekly metrics (CSV)",
-    data=data.weekly_csv(*args, *period, suppress),
+    data=loaders.weekly_csv(*args, *period, suppress),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.csv",
     mime="text/csv",
     key="download_csv",
@@ -88,7 +88,7 @@ st.download_button(
 )
 st.download_button(
     "Weekly metrics (Excel)",
-    data=data.weekly_xlsx(*args, *period, suppress),
+    data=loaders.weekly_xlsx(*args, *period, suppress),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_xlsx",
