@@ -19,7 +19,8 @@ from sqlalchemy import Connection, exists, func, or_, select
 from queries.calendar_table import week_start as week_start_of
 from queries.db import default_url, open_database
 from queries.metric_definitions import WEEKLY_COLUMN_NAMES, WEEKLY_COLUMNS
-from queries.report_files import report_filters, weekly_csv_bytes, weekly_xlsx_bytes
+from queries.report_files import report_filters
+from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.schema import (
     calendar,
     capacity,
@@ -253,6 +254,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--week-start", choices=sorted(WEEK_COLUMNS), default="mon")
     parser.add_argument("--format", choices=("csv", "xlsx"), help="default: from --out's suffix")
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument(
+        "--suppress-small-counts",
+        action="store_true",
+        help="for sharing outside the clinic: counts 1-10 become <11, rates from them blank",
+    )
     return parser.parse_args(argv)
 
 
@@ -277,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         engine.dispose()
     if fmt == "csv":
-        data = weekly_csv_bytes(frame)
+        data = safe_weekly_csv_bytes(frame, suppress_small=args.suppress_small_counts)
     else:
         filters = report_filters(
             frame,
@@ -286,7 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             week_start=args.week_start,
             generated_at=datetime.now(UTC),
         )
-        data = weekly_xlsx_bytes(frame, filters=filters)
+        data = safe_weekly_xlsx_bytes(
+            frame, filters=filters, suppress_small=args.suppress_small_counts
+        )
     args.out.write_bytes(data)
     return 0
 
