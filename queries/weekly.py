@@ -188,8 +188,9 @@ def _response_medians(
     )
     medians = {}
     for row in conn.execute(middle):
-        # repr gives the decimal the float was stored from (whole seconds / 60), not binary noise.
-        low, high = Fraction(repr(row[-2])), Fraction(repr(row[-1]))
+        # Timestamps carry whole seconds, so each stored float is an exact count of seconds / 60;
+        # taking it back to whole seconds keeps a half-way median (33.65) from rounding down.
+        low, high = Fraction(round(row[-2] * 60), 60), Fraction(round(row[-1] * 60), 60)
         medians[(row[0], ALL if pooled else row[1])] = (low + high) / 2
     return medians
 

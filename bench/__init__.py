@@ -1,0 +1,1 @@
+"""The network-scale benchmark: contenders, the naive pandas reference and DuckDB."""
