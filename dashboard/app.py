@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import auth, charts, filters, loaders, state
+from dashboard import auth, charts, demo_progress, filters, loaders, state
 
 st.set_page_config(page_title="Clinic operations", page_icon=":material/monitoring:", layout="wide")
 
@@ -26,9 +26,12 @@ url = state.database_url()
 try:
     engine = state.engine_for(url)
     if state.is_embedded_default(url) and not state.has_locations(engine):
-        bar = st.progress(0.0, text="Creating the demo data (first start only)…")
+        bar = st.progress(0.0, text=demo_progress.PREFIX + "starting…")
         generated = state.ensure_demo_data(
-            engine, lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+            engine,
+            lambda fraction, text: bar.progress(
+                min(max(fraction, 0.0), 1.0), text=demo_progress.describe(text)
+            ),
         )
         bar.empty()
         if generated:

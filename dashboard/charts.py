@@ -5,9 +5,13 @@ colour blindness; each location keeps its colour on every page, and the network 
 """
 
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
+from queries.metric_definitions import column as metric_column
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
 NETWORK = "ALL"
@@ -29,6 +33,11 @@ STATUS_LABELS = {
 CHANNEL_COLOURS = dict(
     zip(["web", "phone", "referral", "walk_in", "other"], OKABE_ITO, strict=False)
 )
+MILESTONE_COLOURS = {
+    "new_patients": OKABE_ITO[3],
+    "series_completions": OKABE_ITO[2],
+    "booster_infusions": OKABE_ITO[0],
+}
 SEQUENTIAL = "Cividis"  # perceptually even and colour-blind safe
 
 
@@ -179,27 +188,73 @@ def bookings_by_status(table: pd.DataFrame, *, title: str) -> go.Figure:
 def no_show_heatmap(
     table: pd.DataFrame, *, title: str, names: Mapping[str, str], weekdays: Sequence[str]
 ) -> go.Figure:
-    """No-show rate per location (rows) and weekday (columns)."""
+    """No-show rate per location (rows) and weekday (columns); a weekday on which a location held
+    no infusion (closed) is left blank rather than shown as 0 %."""
     grid = table.pivot(index="location_id", columns="weekday", values="no_show_rate_pct")
     held = table.pivot(index="location_id", columns="weekday", values="held")
     order = [loc for loc in grid.index if loc != NETWORK] + [NETWORK]
     columns = [day for day in weekdays if day in grid.columns]
     grid, held = grid.loc[order, columns], held.loc[order, columns]
+    rates = grid.to_numpy(dtype=float)
+    counts = held.fillna(0).to_numpy(dtype=float)
+    text = np.where(np.isnan(rates), "", np.char.mod("%.1f%%", np.nan_to_num(rates)))
+    hover = np.where(
+        np.isnan(rates),
+        "no infusions held (closed)",
+        np.char.mod("%.1f%% no-shows", np.nan_to_num(rates))
+        + np.char.mod(" of %d held bookings", counts.astype(int)),
+    )
     figure = go.Figure(
         go.Heatmap(
-            z=grid.to_numpy(dtype=float),
+            z=rates,
             x=columns,
             y=[_name(names, loc) for loc in order],
-            customdata=held.to_numpy(dtype=float),
+            text=text,
+            customdata=hover,
+            texttemplate="%{text}",
             colorscale=SEQUENTIAL,
-            colorbar={"title": "%"},
-            texttemplate="%{z:.1f}%",
-            hovertemplate="%{y}, %{x}: %{z:.1f}% no-shows of %{customdata:.0f} held bookings"
-            "<extra></extra>",
+            colorbar={"title": "no-show %"},
+            hovertemplate="%{y}, %{x}: %{customdata}<extra></extra>",
         )
     )
     figure.update_yaxes(autorange="reversed")
     return _layout(figure, title)
+
+
+def patient_milestones(weekly: pd.DataFrame, *, title: str) -> go.Figure:
+    """Weekly new patients, completed series and booster infusions of the selected locations
+    together (the report's `ALL` rows)."""
+    pooled = weekly[weekly["location_id"] == NETWORK]
+    weeks = pd.to_datetime(pooled["week_start"])
+    figure = go.Figure()
+    for name, colour in MILESTONE_COLOURS.items():
+        label = metric_column(name).label
+        figure.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=pooled[name],
+                mode="lines+markers",
+                name=label,
+                line={"color": colour, "width": 2},
+                hovertemplate=f"{label}, week of %{{x|%d %b %Y}}: %{{y}}<extra></extra>",
+            )
+        )
+    return _layout(figure, title, "patients or infusions")
+
+
+def mark_still_rising(figure: go.Figure, first_week: date, last_week: date) -> go.Figure:
+    """Shade the weeks from `first_week` to `last_week` whose figure can still rise."""
+    half_week = timedelta(days=3, hours=12)
+    figure.add_vrect(
+        x0=first_week - half_week,
+        x1=last_week + half_week,
+        fillcolor="#999999",
+        opacity=0.15,
+        line_width=0,
+        annotation_text="still rising",
+        annotation_position="top left",
+    )
+    return figure
 
 
 def utilization(
@@ -282,7 +337,7 @@ def location_comparison(
             x=[_name(names, loc) for loc in locations["location_id"]],
             y=locations[column],
             marker_color=[colours.get(loc) for loc in locations["location_id"]],
-            hovertemplate=f"%{{x}}: %{{y}} {unit}<extra></extra>",
+            hovertemplate=f"%{{x}}: %{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",
         )
     )
     if not network.empty and pd.notna(network.iloc[0]):
@@ -290,17 +345,6 @@ def location_comparison(
             y=float(network.iloc[0]),
             line_dash="dash",
             line_color=NETWORK_COLOUR,
-            annotation_text=f"all selected: {network.iloc[0]:g} {unit}",
+            annotation_text=f"all selected: {network.iloc[0]:g}{'' if unit == '%' else ' '}{unit}",
         )
     return _layout(figure, title, unit)
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A KPI value as a card shows it: '—' when empty, counts without decimals."""
-    if value is None or pd.isna(value):
-        return "—"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit:
-        return f"{value:.1f} {unit}"
-    return f"{value:,.0f}"

@@ -1,9 +1,12 @@
 """Consultations: where requests come from, how fast we answer, and how far they get."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import charts, loaders
 from dashboard.filters import context
+from queries.metric_definitions import conversion_final_from
 
 ctx = context()
 sel = ctx.selection
@@ -37,4 +40,29 @@ st.plotly_chart(
 st.caption(
     "Funnel: requests received in the selected weeks, by how far each one has got so far. "
     "First infusion = a completed infusion on or after the consult, at any location."
+)
+
+weekly = loaders.weekly(*selection)
+conversion = charts.weekly_trend(
+    weekly, "consult_conversion_pct", title="Do completed consults lead to treatment?",
+    unit="%", **named,
+)  # fmt: skip
+# A week's conversion can rise until 30 days after its last consult; the data reaches at least
+# the end of the latest complete week.
+data_through = sel.latest_week + timedelta(days=7)
+rising = [
+    week for week in weekly["week_start"].unique() if conversion_final_from(week) > data_through
+]
+if rising:
+    charts.mark_still_rising(conversion, min(rising), max(rising))
+st.plotly_chart(conversion)
+st.caption(
+    "Consult conversion: completed consults whose patient had a completed infusion within 30 "
+    "days after the consult."
+    + (
+        " The shaded weeks are still rising, because their 30 days are not over yet: a dip "
+        "there is not a drop in conversion."
+        if rising
+        else ""
+    )
 )

@@ -1,4 +1,5 @@
-"""Infusions: outcomes of the bookings week by week, and where and when no-shows happen."""
+"""Infusions: outcomes of the bookings week by week, where and when no-shows happen, and how many
+patients start, finish a series and come back for boosters."""
 
 import streamlit as st
 
@@ -16,10 +17,11 @@ if not by_status["bookings"].any():
     st.info("No infusions were booked at these locations in the selected weeks.")
     st.stop()
 st.plotly_chart(charts.bookings_by_status(by_status, title="How did booked infusions turn out?"))
+weekly = loaders.weekly(*selection)
 left, right = st.columns(2)
 left.plotly_chart(
     charts.weekly_trend(
-        loaders.weekly(*selection), "no_show_rate_pct", title="Are no-shows rising?", unit="%",
+        weekly, "no_show_rate_pct", title="Are no-shows rising?", unit="%",
         colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip
@@ -33,4 +35,17 @@ else:
             weekdays=WEEKDAYS,
         )
     )  # fmt: skip
-st.caption("No-show rate = no-shows ÷ (completed + no-shows + late cancellations).")
+st.caption(
+    "No-show rate = no-shows ÷ (completed + no-shows + late cancellations). A blank weekday: "
+    "the location held no infusions that day (closed)."
+)
+st.plotly_chart(
+    charts.patient_milestones(
+        weekly, title="How many patients start treatment, finish a series, come back for boosters?"
+    )
+)
+st.caption(
+    "All selected locations together. New patient = a patient's first completed infusion "
+    "anywhere; series completed = their sixth completed initial infusion; booster = a completed "
+    "booster infusion."
+)

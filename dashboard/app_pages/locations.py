@@ -2,35 +2,44 @@
 
 import streamlit as st
 
-from dashboard import charts, loaders
+from dashboard import charts, formats, loaders
 from dashboard.filters import context
-from queries.period import COMPARABLE, outliers
+from queries.metric_definitions import column
+from queries.period import COMPARABLE, OUTLIER_SHARE, outliers
 
 ctx = context()
 sel = ctx.selection
 selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
 
 st.title("Locations")
+st.caption(f"The weeks from {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}, all counted together.")
 table = loaders.period_metrics(*selection)
-flags = outliers(table)
-wide = table.set_index("location_id").T.rename(columns=lambda loc: ctx.names.get(loc, "All"))
-marks = flags.set_index("location_id").T.rename(columns=lambda loc: ctx.names.get(loc, "All"))
+side_by_side = formats.side_by_side(table, outliers(table), ctx.names)
 st.dataframe(
-    wide.style.apply(
-        lambda column: [
-            "background-color: #F0E442; font-weight: bold" if flag else ""
-            for flag in marks[column.name]
-        ]
-    ).format(precision=1, na_rep="—")
+    side_by_side,
+    # Every metric in view at once: a director reads the table top to bottom, without scrolling.
+    height=35 * (len(side_by_side.index) + 1) + 3,
+    column_config={"_index": st.column_config.TextColumn("Metric", width="medium", pinned=True)},
 )
 st.caption(
-    "Highlighted: a rate, median or utilization more than 25% away from the figure of all "
-    "selected locations together."
+    f"Highlighted with ▲ or ▼: a rate, the median response or utilization more than "
+    f"{OUTLIER_SHARE:.0%} above or below the figure of all selected locations together."
 )
-metric = st.selectbox("Compare", COMPARABLE, key="compare_metric")
+with st.expander("What each metric means"):
+    st.markdown(
+        "\n".join(
+            f"- **{column(name).label}**: {formats.help_text(column(name))}"
+            for name in table.columns
+            if name != "location_id"
+        )
+    )
+metric = st.selectbox(
+    "Compare", COMPARABLE, key="compare_metric", format_func=lambda name: column(name).label
+)
+chosen = column(metric)
 st.plotly_chart(
     charts.location_comparison(
-        table, metric, title=f"How do locations compare on {metric.replace('_', ' ')}?",
-        unit="%" if metric.endswith("pct") else "min", colours=ctx.colours, names=ctx.names,
+        table, metric, title=f"How do locations compare on {chosen.label.lower()}?",
+        unit=chosen.unit, colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip

@@ -1,10 +1,13 @@
 """Overview: the latest complete week's headline figures, weekly trends, the period per location."""
 
-import pandas as pd
+from datetime import timedelta
+from functools import partial
+
 import streamlit as st
 
-from dashboard import auth, charts, loaders, state
+from dashboard import auth, charts, formats, loaders, state
 from dashboard.filters import context
+from queries.metric_definitions import column, conversion_final_from
 
 ctx = context()
 sel = ctx.selection
@@ -17,22 +20,42 @@ if kpi_week < sel.first_week:
     st.info("No week of the selected period is over yet, so there are no weekly figures to show.")
 else:
     kpis = loaders.kpi_summary(*args, kpi_week, sel.week_start)
+    final_from = conversion_final_from(kpi_week)
+    # The data reaches at least the end of the latest complete week.
+    maturing = final_from > sel.latest_week + timedelta(days=7)
     st.subheader(f"Week of {kpi_week:%d %b %Y}")
-    st.caption("Change against the week before; the line below: the 12 weeks before.")
+    st.caption(
+        "Arrows: change against the week before. Below each card: the 12 weeks before, as a "
+        "weekly average for counts and taken together for rates."
+    )
     # Four cards a row: seven side by side cut their numbers short on a laptop screen.
     cells = [cell for _ in range(0, len(kpis), 4) for cell in st.columns(4)]
-    for column, kpi in zip(cells, kpis.itertuples(), strict=False):  # the last row has spare cells
-        column.metric(
+    for cell, kpi in zip(cells, kpis.itertuples(), strict=False):  # the last row has spare cells
+        change = formats.format_change(kpi.change_vs_previous, kpi.unit)
+        direction = "normal" if kpi.higher_is_better else "inverse"
+        help_text = formats.help_text(column(kpi.metric))
+        still_rising = kpi.metric == "consult_conversion_pct" and maturing
+        if still_rising:
+            help_text += f" Still rising: final from {final_from:%d %b %Y}."
+        cell.metric(
             kpi.label,
-            charts.format_value(kpi.value, kpi.unit),
-            delta=None if pd.isna(kpi.change_vs_previous) else kpi.change_vs_previous,
-            delta_color="normal" if kpi.higher_is_better else "inverse",
+            formats.format_value(kpi.value, kpi.unit),
+            delta=change,
+            delta_color="off" if formats.no_change(change) else direction,
+            delta_arrow="off" if formats.no_change(change) else "auto",
+            help=help_text,
             border=True,
         )
-        change = kpi.change_vs_twelve_week
-        column.caption(
-            f"12 weeks: {charts.format_value(kpi.twelve_week, kpi.unit)} "
-            f"({'—' if pd.isna(change) else f'{change:+g}'})"
+        twelve = formats.format_change(kpi.change_vs_twelve_week, kpi.unit) or "—"
+        cell.caption(
+            ("**Still rising.** " if still_rising else "")
+            + f"12 weeks before: {formats.format_value(kpi.twelve_week, kpi.unit)} ({twelve})"
+        )
+    if maturing:
+        st.caption(
+            f"Consult conversion counts a first infusion up to 30 days after the consult, so the "
+            f"week of {kpi_week:%d %b} is still rising as patients start treatment; it is final "
+            f"from {final_from:%d %b %Y}. Compare it with the 12 weeks before with that in mind."
         )
 
 weekly = loaders.weekly(*args, *period)
@@ -60,7 +83,12 @@ right.plotly_chart(
 )
 
 st.subheader(f"Per location, {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}")
-st.dataframe(loaders.period_metrics(*args, *period), hide_index=True)
+table = loaders.period_metrics(*args, *period)
+st.dataframe(
+    formats.with_location_names(table, ctx.names),
+    hide_index=True,
+    column_config=formats.metric_columns(list(table.columns)),
+)
 # --- safe downloads (queries/safe_export.py) and their audit entries (dashboard/auth.py) ---
 suppress = st.checkbox(
     "Suppress small counts for sharing outside the clinic",
@@ -77,9 +105,11 @@ download = {
 }
 engine = state.engine_for(ctx.url)
 viewer = auth.current_viewer()
+# The files are made when a button is clicked, not on every run of the page: the workbook is
+# stamped with the time it is made, and building it took a good part of each run.
 st.download_button(
     "Weekly metrics (CSV)",
-    data=loaders.weekly_csv(*args, *period, suppress),
+    data=partial(loaders.weekly_csv, *args, *period, suppress),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.csv",
     mime="text/csv",
     key="download_csv",
@@ -88,7 +118,7 @@ st.download_button(
 )
 st.download_button(
     "Weekly metrics (Excel)",
-    data=loaders.weekly_xlsx(*args, *period, suppress),
+    data=partial(loaders.weekly_xlsx, *args, *period, suppress),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_xlsx",

@@ -1,0 +1,130 @@
+"""Numbers as a person reads them: counts whole, rates with one decimal and their unit.
+
+Labels, units and decimals come from the weekly report's column list
+(queries/metric_definitions.py), so a table, a card and the CSV agree on what a column is.
+"""
+
+import re
+from collections.abc import Mapping
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from queries.metric_definitions import MetricColumn, column
+from queries.weekly import ALL
+
+ALL_SELECTED = "All selected"
+
+
+def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
+    """A value as a card or cell shows it: '—' when empty, counts whole with thousands commas."""
+    if value is None or pd.isna(value):
+        return "—"
+    if unit == "%":
+        return f"{value:,.{decimals}f}%"
+    if unit:
+        return f"{value:,.{decimals}f} {unit}"
+    return f"{value:,.0f}"
+
+
+def format_change(change: float | None, unit: str) -> str | None:
+    """A difference as a card's delta: counts whole ("-8"), percentages in points ("+1.5 pp"),
+    others with their unit ("+17.6 min"); None when there is nothing to compare."""
+    if change is None or pd.isna(change):
+        return None
+    if unit == "%":
+        text, suffix = f"{change:+.1f}", " pp"
+    elif unit:
+        text, suffix = f"{change:+.1f}", f" {unit}"
+    else:
+        text, suffix = f"{change:+,.0f}", ""
+    # A change that rounds to nothing has no direction: "+0" or "-0.0" would draw an arrow.
+    if not re.search(r"[1-9]", text):
+        text = "0" if not unit else "0.0"
+    return text + suffix
+
+
+def help_text(metric: MetricColumn) -> str:
+    """The spec's definition of a column, without the rounding note that leads it."""
+    return re.sub(r"^\(\d dp\) ", "", metric.definition)
+
+
+def _printf(metric: MetricColumn) -> str:
+    if metric.kind == "count":
+        return "localized"  # whole numbers with the browser's thousands separator
+    decimals = metric.decimals or 0
+    unit = {"%": "%%", "": ""}.get(metric.unit, f" {metric.unit}")
+    return f"%.{decimals}f{unit}"
+
+
+def metric_columns(names: list[str]) -> dict[str, st.column_config.Column]:
+    """`st.dataframe` column settings for weekly report columns: label, format, definition."""
+    config = {}
+    for name in names:
+        metric = column(name)
+        if metric.kind in ("count", "ratio"):
+            config[name] = st.column_config.NumberColumn(
+                metric.label, format=_printf(metric), help=help_text(metric)
+            )
+        elif name == "location_id":
+            config[name] = st.column_config.TextColumn(
+                metric.label, help="“All selected”: the selected locations taken together.",
+                pinned=True,
+            )  # fmt: skip
+        else:
+            config[name] = st.column_config.TextColumn(metric.label, help=help_text(metric))
+    return config
+
+
+def with_location_names(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """`table` with its `location_id` column holding display names ("All selected" for `ALL`)."""
+    named = table.copy()
+    named["location_id"] = [location_name(names, loc) for loc in named["location_id"]]
+    return named
+
+
+def location_name(names: Mapping[str, str], location_id: str) -> str:
+    """A location's display name; the pooled `ALL` row is "All selected"."""
+    return ALL_SELECTED if location_id == ALL else names.get(location_id, location_id)
+
+
+def metric_cell(name: str, value: float | None) -> str:
+    """One value of report column `name` as text with its unit, for tables laid out by metric."""
+    metric = column(name)
+    return format_value(value, metric.unit, metric.decimals or 0)
+
+
+def no_change(change: str | None) -> bool:
+    """Whether a `format_change` text says the figure did not move."""
+    return change is not None and not re.search(r"[1-9]", change)
+
+
+OUTLIER_STYLE = "background-color: #F0E442; color: #000000; font-weight: 700"
+
+
+def side_by_side(
+    table: pd.DataFrame, flags: pd.DataFrame, names: Mapping[str, str]
+) -> "pd.io.formats.style.Styler":
+    """A `period_metrics` table turned to one row per metric and one column per location (the
+    pooled figure last), values written with their unit; cells `flags` marks are highlighted and
+    get ▲ or ▼ for above or below the pooled figure. The numbers underneath stay numbers."""
+    metrics = [name for name in table.columns if name != "location_id"]
+    labels = [column(name).label for name in metrics]
+    headers = [location_name(names, loc) for loc in table["location_id"]]
+    wide = pd.DataFrame(table[metrics].to_numpy(dtype=float).T, index=labels, columns=headers)
+    marked = pd.DataFrame(flags[metrics].to_numpy(dtype=bool).T, index=labels, columns=headers)
+    pooled = wide.get(ALL_SELECTED)
+
+    styler = wide.style
+    for name, label in zip(metrics, labels, strict=True):
+        styler = styler.format(partial(metric_cell, name), subset=pd.IndexSlice[[label], :])
+        for header in headers:
+            if marked.at[label, header] and pooled is not None:
+                arrow = " ▲" if wide.at[label, header] > pooled[label] else " ▼"
+                styler = styler.format(
+                    lambda value, name=name, arrow=arrow: metric_cell(name, value) + arrow,
+                    subset=pd.IndexSlice[[label], [header]],
+                )
+    styles = marked.replace({True: OUTLIER_STYLE, False: ""})
+    return styler.apply(lambda _: styles, axis=None)

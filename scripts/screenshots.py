@@ -1,0 +1,92 @@
+"""Take the README's screenshots: each page of the running app, opened from a shared link.
+
+    python scripts/screenshots.py [--db URL] [--location arlington --location bethesda]
+                                  [--start YYYY-MM-DD --end YYYY-MM-DD] [--out docs/screenshots]
+
+Starts `streamlit run` on a free port against `--db` (default: the demo database the app uses),
+opens every page with the link `?location=...&start=...&end=...` in a 1400-pixel-wide window and
+saves one PNG per page. Without `--start`/`--end` the link leaves the dates out, so the pages show
+their default period (the last 12 complete weeks).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+from playwright.sync_api import Page, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from queries.db import default_url, normalise_url
+from tests.browser.streamlit_server import dashboard_server, launch, wait_settled
+
+# (URL path of the page, file name, plotly charts the page draws once settled)
+PAGES = [
+    ("", "overview", 4),
+    ("consultations", "consultations", 4),
+    ("infusions", "infusions", 4),
+    ("capacity", "capacity", 3),
+    ("locations", "locations", 1),
+]
+WIDTH = 1400
+# Streamlit scrolls its main area inside the window, so the window must be as tall as the page.
+HEIGHT = 3000
+
+
+def link(base: str, path: str, locations: list[str], start: str | None, end: str | None) -> str:
+    params: list[tuple[str, str]] = [("location", loc) for loc in locations]
+    params += [(name, value) for name, value in (("start", start), ("end", end)) if value]
+    return f"{base}/{path}" + (f"?{urlencode(params)}" if params else "")
+
+
+def content_height(page: Page) -> int:
+    """Height the main area needs to show everything, down to its last element."""
+    return page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+            return Math.ceil(main.getBoundingClientRect().top + main.scrollHeight);
+        }"""
+    )
+
+
+def shoot(base: str, out: Path, locations: list[str], start: str | None, end: str | None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        page = context.new_page()
+        for path, name, charts in PAGES:
+            page.goto(link(base, path, locations, start, end))
+            page.wait_for_function(
+                "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                arg=charts,
+                timeout=120_000,
+            )
+            wait_settled(page, timeout=120_000)
+            # Plotly draws its transitions after the run settles; give them a moment to finish.
+            page.wait_for_timeout(800)
+            page.set_viewport_size({"width": WIDTH, "height": content_height(page) + 40})
+            page.wait_for_timeout(400)
+            target = out / f"{name}.png"
+            page.screenshot(path=str(target))
+            sys.stdout.write(f"{target}: {target.stat().st_size // 1024} KB\n")
+            page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+        browser.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=None, help="database URL (default: the app's own)")
+    parser.add_argument("--location", action="append", dest="locations", default=[])
+    parser.add_argument("--start", help="first day, YYYY-MM-DD")
+    parser.add_argument("--end", help="last day, YYYY-MM-DD")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    with dashboard_server(normalise_url(args.db or default_url())) as base:
+        shoot(base, args.out, args.locations, args.start, args.end)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
