@@ -3,6 +3,7 @@
 The data: the demo generator, 2 locations over half a year ending 2026-03-18, in a SQLite file.
 """
 
+import json
 import os
 import shutil
 from datetime import date
@@ -153,3 +154,55 @@ def test_unreachable_database_is_reported_and_recovers_without_restart(
     assert not up.error
     assert up.metric
     assert os.path.exists(target)
+
+
+def _report_row(url: str, week: date) -> dict:
+    engine = open_database(url)
+    with engine.connect() as conn:
+        report = weekly_metrics(conn, scope=EVERYTHING, locations=None, start=week, end=week)
+    engine.dispose()
+    return report[report["location_id"] == "ALL"].iloc[0].to_dict()
+
+
+def test_card_changes_are_whole_counts_and_rate_points(app, demo_url):
+    app.run()
+    # Latest complete week 2026-03-09 against the week of 2026-03-02.
+    now, before = _report_row(demo_url, date(2026, 3, 9)), _report_row(demo_url, date(2026, 3, 2))
+    deltas = {metric.label: metric.proto.delta for metric in app.metric}
+    requests = int(now["consult_requests"] - before["consult_requests"])
+    assert deltas["Consult requests"] == (f"{requests:+,d}" if requests else "0")
+    points = round(now["no_show_rate_pct"] - before["no_show_rate_pct"], 1)
+    assert deltas["No-show rate"] == (f"{points:+.1f} pp" if points else "0.0 pp")
+    assert deltas["Median response"].endswith(" min")
+
+
+def test_latest_week_conversion_is_flagged_as_still_rising(app):
+    app.run()
+    conversion = next(m for m in app.metric if m.label == "Consult conversion")
+    assert "final from 15 Apr 2026" in conversion.proto.help  # 2026-03-09 + 7 + 30 days
+    assert any("still rising" in caption.value for caption in app.caption)
+
+
+def test_infusions_page_shows_new_patients_series_and_boosters(app):
+    app.run()
+    app.switch_page("app_pages/infusions.py").run()
+    milestones = [
+        json.loads(chart.proto.spec)
+        for chart in app.get("plotly_chart")
+        if "boosters" in json.loads(chart.proto.spec)["layout"]["title"]["text"]
+    ]
+    assert [trace["name"] for trace in milestones[0]["data"]] == [
+        "New patients",
+        "Series completed",
+        "Booster infusions",
+    ]
+
+
+def test_locations_table_has_a_row_per_metric_with_readable_names(app, demo_url):
+    app.run()
+    app.switch_page("app_pages/locations.py").run()
+    table = app.dataframe[0].value
+    assert "No-show rate" in table.index
+    assert "no_show_rate_pct" not in table.index
+    assert table.columns[-1] == "All selected"
+    assert len(table.columns) == len(_location_ids(demo_url)) + 1
