@@ -8,20 +8,21 @@ names every bad row. Files applied before or after a refused one stay applied.
 """
 
 import argparse
+import codecs
 import csv
 import io
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from data.contract import KINDS, RowError, validate
-from data.store import store, stored_locations
+from data.contract import KINDS, SPECS, Checked, RowError, validate
+from data.store import ChunkWriter, store, stored_locations
 from data.xlsx_input import read_xlsx
 
 __all__ = [
@@ -35,6 +36,10 @@ __all__ = [
 
 Progress = Callable[[float, str], None]
 SUFFIXES = (".csv", ".xlsx")
+# The big files are read, checked and written a chunk at a time: memory follows the chunk.
+CHUNKED_KINDS = ("consultations", "bookings")
+CHUNK_ROWS = 200_000
+BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,11 @@ def import_files(
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
 
-    def read(path: Path) -> tuple[pd.DataFrame, np.ndarray] | RowError:
-        return _read_file(path, file_kind(path))
+    def read(path: Path) -> Iterator[tuple[pd.DataFrame, np.ndarray] | RowError]:
+        kind = file_kind(path)
+        if path.suffix.lower() == ".csv" and kind in CHUNKED_KINDS:
+            return read_csv_chunks(path)
+        return iter([_read_file(path, kind)])
 
     return _apply(engine, [(file_kind(p), str(p), read, p) for p in ordered], progress)
 
@@ -116,8 +124,8 @@ def import_frames(
     if unknown:
         raise ValueError(f"not a contract file kind: {', '.join(sorted(unknown))}")
 
-    def read(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-        return frame, np.arange(len(frame), dtype=np.int64) + 2
+    def read(frame: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        return iter([(frame, np.arange(len(frame), dtype=np.int64) + 2)])
 
     jobs = [(kind, f"{source}:{kind}", read, frames[kind]) for kind in KINDS if kind in frames]
     return _apply(engine, jobs, progress)
@@ -142,35 +150,147 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
     for number, (kind, source, read, item) in enumerate(jobs):
         report = _scaled(progress, number, len(jobs), source)
         report(0.0, "reading")
-        loaded = read(item)
-        if isinstance(loaded, RowError):
-            errors.append(loaded)
+        try:
+            with engine.begin() as conn:
+                result = _apply_file(conn, kind, source, read(item), report)
+        except _Refused as refusal:
+            errors += refusal.errors
             refused.append(source)
             continue
-        frame, lines = loaded
-        report(0.1, f"checking {len(frame)} rows")
-        with engine.begin() as conn:
-            checked = validate(
-                kind, frame, source=source, lines=lines, locations=stored_locations(conn)
-            )
-            if checked.errors:
-                errors += checked.errors
-                refused.append(source)
-                continue
-            stored = store(
-                conn,
-                kind,
-                checked.rows,
-                source=source,
-                progress=lambda done, text, report=report: report(0.3 + 0.7 * done, text),
-            )
-        summary.files.append(
-            FileResult(kind, source, len(frame), stored.inserted, stored.updated, stored.removed)
-        )
+        summary.files.append(result)
         report(1.0, "done")
     if errors:
         raise ImportRefused(errors, summary=summary, refused=refused)
     return summary
+
+
+class _Refused(Exception):
+    """Raised inside a file's transaction so that nothing written from it is kept."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+
+
+def _apply_file(
+    conn: Connection,
+    kind: str,
+    source: str,
+    chunks: Iterator[tuple[pd.DataFrame, np.ndarray] | RowError],
+    report: Progress,
+) -> FileResult:
+    """Check every chunk of one file and write the good ones; `_Refused` if any row is bad.
+
+    Chunks after the first bad one are still checked (the report names every bad row) but no
+    longer written. Ids repeated across chunks are caught by `_KeysSeen`.
+    """
+    locations = stored_locations(conn)
+    keys = _KeysSeen(SPECS[kind].key)
+    writer = ChunkWriter(conn, kind, source) if kind in CHUNKED_KINDS else None
+    errors: list[RowError] = []
+    rows = 0
+    stored = None
+    for loaded in chunks:
+        if isinstance(loaded, RowError):
+            errors.append(loaded)
+            break
+        frame, lines = loaded
+        report(0.1, f"checking {rows + len(frame)} rows")
+        checked = validate(kind, frame, source=source, lines=lines, locations=locations)
+        errors += keys.check(checked, frame, lines, source)
+        rows += len(frame)
+        if any(error.line == 1 for error in checked.errors):
+            break  # the header is wrong: every chunk would say so again
+        if errors:
+            continue
+        if writer is not None:
+            writer.write(checked.rows)
+            report(0.5, f"{rows} rows written")
+            continue
+        stored = store(
+            conn,
+            kind,
+            checked.rows,
+            source=source,
+            progress=lambda done, text: report(0.3 + 0.7 * done, text),
+        )
+    if errors:
+        order = {name: n for n, name in enumerate(SPECS[kind].names)}
+        errors.sort(key=lambda e: (e.line, order.get(e.column, -1)))
+        raise _Refused(errors)
+    if writer is not None:
+        report(0.9, "refreshing derived data")
+        stored = writer.finish()
+    if stored is None:
+        raise _Refused([RowError(source, 1, "", "", "the file is empty (no header row)")])
+    return FileResult(kind, source, rows, stored.inserted, stored.updated, stored.removed)
+
+
+class _KeysSeen:
+    """Ids already read from earlier chunks of this file, as two 64-bit hashes and a line each.
+
+    Memory grows by 24 bytes per row, not by the row's text. The chunk's own repeats are found by
+    `validate`; a row whose id an earlier chunk holds is reported here against the first line,
+    replacing `validate`'s report for it (which could only name a line of this chunk).
+    """
+
+    def __init__(self, key: tuple[str, ...]) -> None:
+        self.key = key
+        self.first = np.zeros(0, dtype=np.uint64)
+        self.second = np.zeros(0, dtype=np.uint64)
+        self.lines = np.zeros(0, dtype=np.int64)
+        self.chunks = 0
+
+    def check(
+        self, checked: Checked, frame: pd.DataFrame, lines: np.ndarray, source: str
+    ) -> list[RowError]:
+        self.chunks += 1
+        if not self.key or checked.rows.empty:
+            return checked.errors
+        keyed = checked.rows[list(self.key)]
+        complete = keyed.notna().all(axis=1).to_numpy()
+        text = keyed[complete].astype(str).agg("\x1f".join, axis=1).to_numpy(dtype=object)
+        first = pd.util.hash_array(text, hash_key="clinic-ids-00001")
+        second = pd.util.hash_array(text, hash_key="clinic-ids-00002")
+        kept_lines = np.asarray(lines)[complete]
+        found: dict[int, int] = {}
+        if self.chunks > 1 and len(self.first):
+            low = np.searchsorted(self.first, first, side="left")
+            high = np.searchsorted(self.first, first, side="right")
+            for position in np.flatnonzero(high > low):
+                for candidate in range(low[position], high[position]):
+                    if self.second[candidate] == second[position]:
+                        found[int(kept_lines[position])] = int(self.lines[candidate])
+                        break
+        self._remember(first, second, kept_lines)
+        if not found:
+            return checked.errors
+        column = self.key[-1]
+        raw = _raw_column(frame, column)
+        errors = [
+            e for e in checked.errors if not (e.line in found and e.reason.startswith("duplicate"))
+        ]
+        line_index = {int(line): n for n, line in enumerate(lines)}
+        for line, first_line in found.items():
+            value = "" if raw is None else str(raw.iloc[line_index[line]])
+            reason = f"duplicate {'+'.join(self.key)} (first on line {first_line})"
+            errors.append(RowError(source, line, column, value, reason))
+        return errors
+
+    def _remember(self, first: np.ndarray, second: np.ndarray, lines: np.ndarray) -> None:
+        # The stored run and the chunk are each sorted: a stable sort of the two merges them.
+        own = np.argsort(first, kind="stable")
+        first = np.concatenate([self.first, first[own]])
+        order = np.argsort(first, kind="stable")
+        self.first = first[order]
+        self.second = np.concatenate([self.second, second[own]])[order]
+        self.lines = np.concatenate([self.lines, lines[own]])[order]
+
+
+def _raw_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
+    for label in frame.columns:
+        if str(label).strip().lstrip("\ufeff").strip().lower() == name:
+            return frame[label].reset_index(drop=True)
+    return None
 
 
 def _scaled(progress: Progress | None, number: int, count: int, source: str) -> Progress:
@@ -209,6 +329,81 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray] | RowError:
         line = int(found.group(1)) if found else 0
         return RowError(str(path), line, "", "", f"not a valid CSV row: {problem}")
     return frame, _physical_lines(text, len(frame))
+
+
+def read_csv_chunks(
+    path: Path, rows: int | None = None
+) -> Iterator[tuple[pd.DataFrame, np.ndarray] | RowError]:
+    """The file as frames of at most `rows` rows (all cells text), with their line numbers.
+
+    A first pass checks the encoding and looks for quotes and blank lines in fixed-size blocks;
+    a file that has either is read whole (`read_csv`), since only a full parse can number its
+    lines. Otherwise the data row n is on line n + 2 and memory holds one chunk at a time.
+    """
+    plain = _plain_utf8(path)
+    if isinstance(plain, RowError):
+        yield plain
+        return
+    if not plain:
+        yield read_csv(path)
+        return
+    try:
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            chunksize=rows or CHUNK_ROWS,
+        )
+    except pd.errors.EmptyDataError:
+        yield RowError(str(path), 1, "", "", "the file is empty (no header row)")
+        return
+    done = 0
+    with reader:
+        while True:
+            try:
+                frame = next(reader)
+            except StopIteration:
+                break
+            except pd.errors.ParserError as problem:
+                found = re.search(r"line (\d+)", str(problem))
+                line = int(found.group(1)) if found else 0
+                yield RowError(str(path), line, "", "", f"not a valid CSV row: {problem}")
+                return
+            frame = frame.reset_index(drop=True)
+            yield frame, np.arange(done, done + len(frame), dtype=np.int64) + 2
+            done += len(frame)
+    if done == 0:
+        # A header without rows: one empty frame, so the header is still checked.
+        yield (
+            pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"),
+            np.zeros(0, dtype=np.int64),
+        )
+
+
+def _plain_utf8(path: Path) -> bool | RowError:
+    """True if the file is UTF-8 without quotes or blank lines; a RowError if not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    plain = True
+    lines = 0
+    tail = b""
+    with path.open("rb") as stream:
+        while block := stream.read(BLOCK_BYTES):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as problem:
+                line = lines + block[: problem.start].count(b"\n") + 1
+                return RowError(str(path), line, "", "", "not UTF-8 text")
+            joined = tail + block
+            if b'"' in block or b"\n\n" in joined or b"\n\r\n" in joined:
+                plain = False
+            lines += block.count(b"\n")
+            tail = block[-2:]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return RowError(str(path), lines + 1, "", "", "not UTF-8 text")
+    return plain
 
 
 def _physical_lines(text: str, rows: int) -> np.ndarray:

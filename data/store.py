@@ -127,6 +127,10 @@ def _store_users(conn: Connection, rows: pd.DataFrame, progress: Progress) -> St
 
 def _store_consultations(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
     table = schema.consultations
+    return _store_with_refresh(conn, table, table.c.request_id, _consultation_frame(rows), progress)
+
+
+def _consultation_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame = rows[
         [
             "request_id",
@@ -146,11 +150,15 @@ def _store_consultations(conn: Connection, rows: pd.DataFrame, progress: Progres
     frame["response_minutes"] = (
         rows["first_contact_at"] - rows["received_at"]
     ).dt.total_seconds() / 60
-    return _store_with_refresh(conn, table, table.c.request_id, frame, progress)
+    return frame
 
 
 def _store_bookings(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
     table = schema.bookings
+    return _store_with_refresh(conn, table, table.c.booking_id, _booking_frame(rows), progress)
+
+
+def _booking_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame = rows[
         [
             "booking_id",
@@ -166,21 +174,96 @@ def _store_bookings(conn: Connection, rows: pd.DataFrame, progress: Progress) ->
     local = rows["starts_at_local"]
     frame["start_date"] = local.dt.normalize()
     frame["start_minute"] = local.dt.hour * 60 + local.dt.minute
-    return _store_with_refresh(conn, table, table.c.booking_id, frame, progress)
+    return frame
 
 
 def _store_with_refresh(
     conn: Connection, table: Table, key, frame: pd.DataFrame, progress: Progress
 ) -> Stored:
     """Upsert, then refresh derived data for the patients/locations of new and replaced rows."""
-    old = _replaced_rows(conn, table, key, frame[key.name])
-    _upsert(conn, table, frame, progress)
-    refresh_after_import(
-        conn,
-        patient_refs=_distinct(frame["patient_ref"], old["patient_ref"]),
-        location_ids=_distinct(frame["location_id"], old["location_id"]),
-    )
-    return Stored(inserted=len(frame) - len(old), updated=len(old))
+    touched = Touched.before(conn, table)
+    stored = touched.upsert(conn, table, key, frame, progress)
+    touched.refresh(conn)
+    return stored
+
+
+# Past this many patients, one set-based pass over everything beats refreshing patient by patient.
+FULL_REFRESH_PATIENTS = 50_000
+
+
+@dataclass
+class Touched:
+    """Patients and locations of the rows a file wrote (new and replaced), refreshed at the end.
+
+    A file written into an empty table touches everything: the whole table is refreshed in
+    set-based statements, and no stored row can be replaced, so none is looked up.
+    """
+
+    empty: bool
+    everything: bool
+    patients: set[str]
+    locations: set[str]
+
+    @classmethod
+    def before(cls, conn: Connection, table: Table) -> "Touched":
+        empty = not conn.execute(select(exists().select_from(table))).scalar()
+        return cls(empty=empty, everything=empty, patients=set(), locations=set())
+
+    def upsert(
+        self, conn: Connection, table: Table, key, frame: pd.DataFrame, progress: Progress
+    ) -> Stored:
+        """Write one frame of rows; a duplicate id within the file is the caller's to refuse."""
+        if self.empty:
+            _upsert(conn, table, frame, progress)
+            return Stored(inserted=len(frame), updated=0)
+        old = _replaced_rows(conn, table, key, frame[key.name])
+        _upsert(conn, table, frame, progress)
+        if not self.everything:
+            self.patients.update(_distinct(frame["patient_ref"], old["patient_ref"]))
+            self.locations.update(_distinct(frame["location_id"], old["location_id"]))
+            self.everything = len(self.patients) > FULL_REFRESH_PATIENTS
+        return Stored(inserted=len(frame) - len(old), updated=len(old))
+
+    def refresh(self, conn: Connection) -> None:
+        if self.everything:
+            refresh_after_import(conn, patient_refs=None, location_ids=None)
+            if conn.dialect.name == "postgresql":
+                # Fresh statistics after a bulk load: the planner otherwise assumes tiny tables.
+                conn.exec_driver_sql("ANALYZE")
+            return
+        refresh_after_import(conn, patient_refs=self.patients, location_ids=self.locations)
+
+
+class ChunkWriter:
+    """Writes one consultations or bookings file chunk by chunk in the caller's transaction."""
+
+    def __init__(self, conn: Connection, kind: str, source: str) -> None:
+        self.conn, self.kind, self.source = conn, kind, source
+        self.table = _CHUNKED[kind]
+        self.key = self.table.primary_key.columns[0]
+        self.touched = Touched.before(conn, self.table)
+        self.inserted = self.updated = self.rows = 0
+
+    def write(self, rows: pd.DataFrame, progress: Progress | None = None) -> None:
+        """Write one validated chunk (`data.contract.Checked.rows`); derived data waits."""
+        frame = _FRAMES[self.kind](rows)
+        stored = self.touched.upsert(self.conn, self.table, self.key, frame, progress or _quiet)
+        self.inserted += stored.inserted
+        self.updated += stored.updated
+        self.rows += len(rows)
+
+    def finish(self) -> Stored:
+        """Refresh the derived data once for every chunk written, and record the import."""
+        self.touched.refresh(self.conn)
+        self.conn.execute(
+            insert(schema.imports).values(
+                at=datetime.now(UTC).replace(tzinfo=None),
+                kind=self.kind,
+                source=self.source,
+                rows=self.rows,
+            )
+        )
+        return Stored(inserted=self.inserted, updated=self.updated)
 
 
 def _distinct(*columns: pd.Series) -> list[str]:
@@ -342,3 +425,5 @@ _WRITERS = {
     "consultations": _store_consultations,
     "bookings": _store_bookings,
 }
+_CHUNKED = {"consultations": schema.consultations, "bookings": schema.bookings}
+_FRAMES = {"consultations": _consultation_frame, "bookings": _booking_frame}
