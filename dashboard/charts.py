@@ -88,7 +88,7 @@ def weekly_trend(
                 name=_name(names, location_id),
                 line={"color": colours.get(location_id), "width": 3 if network else 2},
                 hovertemplate=f"%{{fullData.name}}<br>Week of %{{x|%d %b %Y}}: "
-                f"%{{y}} {unit}<extra></extra>",
+                f"%{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",
             )
         )
     return _layout(figure, title, unit)

@@ -70,7 +70,6 @@ funnel_by_location = _selection_loader(consultations.funnel_by_location)
 bookings_by_week_and_status = _selection_loader(infusions.bookings_by_week_and_status)
 no_shows_by_location_and_weekday = _selection_loader(infusions.no_shows_by_location_and_weekday)
 occupied_rooms_by_weekday_hour = _selection_loader(capacity.occupied_rooms_by_weekday_hour)
-utilization_by_location_and_week = _selection_loader(capacity.utilization_by_location_and_week)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -60,16 +60,16 @@ def kpi_summary(
     median the figure of the 12 weeks taken together (pooled, as the report pools locations).
     """
     previous = week - timedelta(days=7)
-    recent = weekly_metrics(
-        conn, scope=scope, locations=locations, start=previous, end=week, week_start=week_start
-    )
-    recent = recent[recent["location_id"] == ALL].set_index("week_start")
     history_start = week - timedelta(days=7 * 12)
-    history = weekly_metrics(
-        conn, scope=scope, locations=locations, start=history_start, end=previous,
+    # One report for the 12 weeks before and the week itself: the cards read two of its weeks,
+    # the averages the other twelve.
+    report = weekly_metrics(
+        conn, scope=scope, locations=locations, start=history_start, end=week,
         week_start=week_start,
     )  # fmt: skip
-    history = history[history["location_id"] == ALL]
+    report = report[report["location_id"] == ALL]
+    recent = report[report["week_start"] >= previous].set_index("week_start")
+    history = report[report["week_start"] < week]
     pooled = period_metrics(
         conn, scope=scope, locations=locations, start=history_start, end=previous,
         week_start=week_start,

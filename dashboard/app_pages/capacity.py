@@ -19,7 +19,8 @@ band = st.slider(
 )
 st.plotly_chart(
     charts.utilization(
-        loaders.utilization_by_location_and_week(*selection),
+        # The weekly report every page shares (one cached read) holds the utilization columns.
+        loaders.weekly(*selection),
         title="Are rooms used within the target band?",
         band=band,
         **named,
