@@ -248,7 +248,11 @@ class _KeysSeen:
             return checked.errors
         keyed = checked.rows[list(self.key)]
         complete = keyed.notna().all(axis=1).to_numpy()
-        text = keyed[complete].astype(str).agg("\x1f".join, axis=1).to_numpy(dtype=object)
+        parts = [keyed[name][complete].astype(str) for name in self.key]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + "\x1f" + part
+        text = joined.to_numpy(dtype=object)
         first = pd.util.hash_array(text, hash_key="clinic-ids-00001")
         second = pd.util.hash_array(text, hash_key="clinic-ids-00002")
         kept_lines = np.asarray(lines)[complete]
