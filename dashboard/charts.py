@@ -38,6 +38,23 @@ MILESTONE_COLOURS = {
     "series_completions": OKABE_ITO[2],
     "booster_infusions": OKABE_ITO[0],
 }
+CHANNEL_LABELS = {
+    "web": "Web",
+    "phone": "Phone",
+    "referral": "Referral",
+    "walk_in": "Walk-in",
+    "other": "Other",
+}
+INDICATION_LABELS = {
+    "depression": "Depression",
+    "anxiety": "Anxiety",
+    "ptsd": "PTSD",
+    "ocd": "OCD",
+    "bipolar": "Bipolar disorder",
+    "pain": "Chronic pain",
+    "other": "Other",
+    "unknown": "Not stated",
+}
 SEQUENTIAL = "Cividis"  # perceptually even and colour-blind safe
 
 
@@ -102,7 +119,7 @@ def requests_by_channel(table: pd.DataFrame, *, title: str) -> go.Figure:
             go.Bar(
                 x=pd.to_datetime(rows["week_start"]),
                 y=rows["requests"],
-                name=channel.replace("_", " "),
+                name=CHANNEL_LABELS.get(channel, channel),
                 marker_color=CHANNEL_COLOURS.get(channel, "#999999"),
                 hovertemplate="%{fullData.name}, week of %{x|%d %b %Y}: %{y} requests"
                 "<extra></extra>",
@@ -120,7 +137,7 @@ def indication_mix(
     for location_id, rows in table.groupby("location_id", sort=True):
         figure.add_trace(
             go.Bar(
-                y=rows["indication"],
+                y=[INDICATION_LABELS.get(code, code) for code in rows["indication"]],
                 x=rows["requests"],
                 orientation="h",
                 name=_name(names, location_id),
@@ -285,6 +302,11 @@ def utilization(
 def occupancy_heatmap(table: pd.DataFrame, *, title: str, weekdays: Sequence[str]) -> go.Figure:
     """Average rooms occupied per weekday (rows) and hour of the day (columns)."""
     grid = table.pivot(index="weekday", columns="hour", values="occupied_rooms").loc[list(weekdays)]
+    # Only the hours from the first to the last with any booking: a night of empty cells
+    # squeezes the day into a corner.
+    busy = [hour for hour in grid.columns if grid[hour].any()]
+    if busy:
+        grid = grid.loc[:, min(busy) : max(busy)]
     figure = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),

@@ -3,10 +3,12 @@
     python scripts/measure_browser.py --db URL [--runs 5] [--screenshot overview.png]
 
 Starts `streamlit run` on a free port against `--db`, opens the Overview `--runs` times in fresh
-browser contexts, and reports the median and worst of each timing in milliseconds.
+browser contexts, and reports the median and worst of each timing in milliseconds, with the
+machine's load average before and after (compare runs only at similar load).
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -61,8 +63,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--screenshot", type=Path, help="save a full-page screenshot here")
     args = parser.parse_args()
+    # The machine's load changes these figures more than most code changes: report it alongside.
+    load_before = os.getloadavg()
     with dashboard_server(args.db) as base:
         timings = measure(base, args.runs, args.screenshot)
+    load_after = os.getloadavg()
+    sys.stdout.write(
+        "load average (1, 5, 15 min): before "
+        + ", ".join(f"{value:.2f}" for value in load_before)
+        + "; after "
+        + ", ".join(f"{value:.2f}" for value in load_after)
+        + f"; {os.cpu_count()} CPUs\n"
+    )
     for name, values in timings.items():
         sys.stdout.write(
             f"{name}: median {statistics.median(values):.0f}, worst {max(values):.0f} "

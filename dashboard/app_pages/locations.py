@@ -1,10 +1,12 @@
 """Locations: every metric of the period side by side, with the network figure and outliers."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import charts, formats, loaders
 from dashboard.filters import context
-from queries.metric_definitions import column
+from queries.metric_definitions import column, conversion_final_from
 from queries.period import COMPARABLE, OUTLIER_SHARE, outliers
 
 ctx = context()
@@ -43,3 +45,11 @@ st.plotly_chart(
         unit=chosen.unit, colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip
+if metric == "consult_conversion_pct" and conversion_final_from(sel.last_week) > (
+    sel.latest_week + timedelta(days=7)
+):
+    st.caption(
+        "The last weeks of this period are still rising: consult conversion counts first "
+        f"infusions up to 30 days after the consult, so it is final from "
+        f"{conversion_final_from(sel.last_week):%d %b %Y}."
+    )
