@@ -124,9 +124,13 @@ def _browser(url: str, runs: int) -> dict[str, float]:
         cwd=ROOT,
         capture_output=True,
         text=True,
+        # The imported files are real-looking data: without sign-in configured the app would
+        # show its setup page; the benchmark opens it as a single-user install does.
+        env={**os.environ, "DASHBOARD_AUTH": "off"},
     )
     if done.returncode != 0:
-        raise RuntimeError(f"browser measurement failed:\n{done.stderr[-3000:]}")
+        _log(f"browser measurement failed:\n{done.stderr[-2000:]}")
+        return {}
     found = {}
     for name, median, worst in re.findall(r"(\w+_ms): median (\d+), worst (\d+)", done.stdout):
         found[name] = float(median)
@@ -288,6 +292,9 @@ def report(run: Run) -> str:
             "|---|---:|---:|---:|---|---|",
         ]
         for kind, b in run.browser.items():
+            if not b:
+                lines.append(f"| {kind} | failed (see the log) | | | **NOT met** | **NOT met** |")
+                continue
             naive_load = run.median(f"naive/{kind}", "load_seconds") * 1000
             first, change = b["open_to_charts_ms"], b["filter_to_settled_ms"]
             lines.append(

@@ -47,12 +47,7 @@ def period_metrics(
     available = weekly._available_minutes(conn, WHOLE_PERIOD, selected, first, last)
     for location_id, minutes in by_location(available).items():
         totals.setdefault(location_id, {})["available_minutes"] = minutes
-    medians = by_location(
-        weekly._response_medians(conn, WHOLE_PERIOD, selected, first, last, pooled=False)
-    )
-    medians |= by_location(
-        weekly._response_medians(conn, WHOLE_PERIOD, selected, first, last, pooled=True)
-    )
+    medians = by_location(weekly._response_medians(conn, WHOLE_PERIOD, selected, first, last))
 
     rows = []
     pooled = dict.fromkeys(weekly.SUMMED, 0)

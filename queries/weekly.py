@@ -1,12 +1,12 @@
 """The weekly report (spec/metrics.md): one function every consumer reads, and its command line.
 
-Counts come from `daily_location_stats`, available room-minutes from capacity x calendar, and the
-median response time from the raw requests, all aggregated in SQL. Python only lays out the grid
-(every week x every selected location, plus `ALL`) and rounds exact integer ratios.
+Counts come from `daily_location_stats` and available room-minutes from capacity x calendar,
+aggregated in SQL. The median response time cannot be summed from days: it is taken over the
+period's contacted requests (one narrow read) in whole seconds. Python lays out the grid (every
+week x every selected location, plus `ALL`) and rounds exact integer ratios.
 """
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -80,8 +80,7 @@ def weekly_metrics(
     totals = _day_stat_sums(conn, week, selected, first, last)
     for key, minutes in _available_minutes(conn, week, selected, first, last).items():
         totals.setdefault(key, {})["available_minutes"] = minutes
-    medians = _response_medians(conn, week, selected, first, last, pooled=False)
-    medians |= _response_medians(conn, week, selected, first, last, pooled=True)
+    medians = _response_medians(conn, week, selected, first, last)
 
     rows = []
     for week_day in weeks if selected else []:
@@ -158,74 +157,68 @@ def _available_minutes(
 
 
 def _response_medians(
-    conn: Connection, week, selected: list[str], first: date, last: date, *, pooled: bool
+    conn: Connection, week, selected: list[str], first: date, last: date
 ) -> dict[Key, Fraction]:
-    """Median response minutes per week and location, or per week over all selected (`ALL`)."""
+    """Median response minutes per week and location, and per week over all selected (`ALL`).
+
+    One read of the period's contacted requests (three narrow columns) serves both groupings;
+    two window-function sorts in the database took most of the report's time at network scale.
+    """
     c = consultations.c
-    partition = (week,) if pooled else (week, c.location_id)
-    ranked = (
-        select(
-            week.label("week"),
-            c.location_id,
-            c.response_minutes.label("minutes"),
-            func.row_number().over(partition_by=partition, order_by=c.response_minutes).label("rn"),
-            func.count().over(partition_by=partition).label("n"),
-        )
+    stmt = (
+        select(week.label("week"), c.location_id, c.response_minutes)
         .select_from(consultations.join(calendar, calendar.c.day == c.received_date))
         .where(
             c.location_id.in_(selected),
             c.received_date.between(first, last),
             c.response_minutes.is_not(None),
         )
-        .subquery("ranked")
     )
-    group = (ranked.c.week,) if pooled else (ranked.c.week, ranked.c.location_id)
-    # The middle row (odd n) or the two middle rows (even n): those with n <= 2 * rn <= n + 2.
-    middle = (
-        select(*group, func.min(ranked.c.minutes).label("low"), func.max(ranked.c.minutes))
-        .where((2 * ranked.c.rn).between(ranked.c.n, ranked.c.n + 2))
-        .group_by(*group)
-    )
-    medians = {}
-    for row in conn.execute(middle):
-        # Timestamps carry whole seconds, so each stored float is an exact count of seconds / 60;
-        # taking it back to whole seconds keeps a half-way median (33.65) from rounding down.
-        low, high = Fraction(round(row[-2] * 60), 60), Fraction(round(row[-1] * 60), 60)
-        medians[(row[0], ALL if pooled else row[1])] = (low + high) / 2
+    # Columns from plain tuples: building a frame from result rows probes each for attributes.
+    found = [tuple(row) for row in conn.execute(stmt)]
+    names = ("week", "location_id", "minutes")
+    rows = pd.DataFrame({name: [row[n] for row in found] for n, name in enumerate(names)})
+    # Timestamps carry whole seconds, so each stored float is an exact count of seconds / 60;
+    # in whole seconds twice a median is an exact integer, and a half-way median (33.65) stays
+    # exact for rounding.
+    rows["seconds"] = (rows["minutes"].astype("float64") * 60).round().astype("int64")
+    medians: dict[Key, Fraction] = {}
+    for key, median in rows.groupby(["week", "location_id"])["seconds"].median().items():
+        medians[key] = Fraction(round(median * 2), 120)
+    for week_day, median in rows.groupby("week")["seconds"].median().items():
+        medians[(week_day, ALL)] = Fraction(round(median * 2), 120)
     return medians
 
 
-def round_half_up(value: Fraction | None, decimals: int) -> float | None:
-    """`value` rounded half away from zero (values here are never negative); None stays None."""
-    if value is None:
+def _rounded(numerator: int, denominator: int, decimals: int) -> float | None:
+    """numerator / denominator rounded half up, in integer arithmetic; None for a zero
+    denominator. Exact: no float ever meets the rounding."""
+    if denominator == 0:
         return None
     scale = 10**decimals
-    return math.floor(value * scale + Fraction(1, 2)) / scale
-
-
-def _ratio(numerator: int, denominator: int, factor: int = 1) -> Fraction | None:
-    return None if denominator == 0 else Fraction(numerator * factor, denominator)
+    return (2 * numerator * scale + denominator) // (2 * denominator) / scale
 
 
 def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fraction | None) -> dict:
     n = dict.fromkeys(SUMMED, 0) | counts
     exact = {
-        "median_response_minutes": median,
-        "contacted_within_1h_pct": _ratio(n["contacted_within_1h"], n["consult_requests"], 100),
-        "consult_conversion_pct": _ratio(n["consults_converted"], n["consults_completed"], 100),
-        "no_show_rate_pct": _ratio(
-            n["no_shows"], n["infusions_completed"] + n["no_shows"] + n["late_cancellations"], 100
+        "median_response_minutes": (0, 0) if median is None else median.as_integer_ratio(),
+        "contacted_within_1h_pct": (100 * n["contacted_within_1h"], n["consult_requests"]),
+        "consult_conversion_pct": (100 * n["consults_converted"], n["consults_completed"]),
+        "no_show_rate_pct": (
+            100 * n["no_shows"],
+            n["infusions_completed"] + n["no_shows"] + n["late_cancellations"],
         ),
-        "available_room_hours": _ratio(n["available_minutes"], 60),
-        "booked_room_hours": _ratio(n["booked_minutes"], 60),
-        "utilization_pct": _ratio(n["booked_minutes"], n["available_minutes"], 100),
+        "available_room_hours": (n["available_minutes"], 60),
+        "booked_room_hours": (n["booked_minutes"], 60),
+        "utilization_pct": (100 * n["booked_minutes"], n["available_minutes"]),
     }
     row: dict = {"week_start": week_day, "location_id": location_id}
     for column in WEEKLY_COLUMNS[2:]:
         if column.decimals is None:
             row[column.name] = n[column.name]
         else:
-            row[column.name] = round_half_up(exact[column.name], column.decimals)
+            row[column.name] = _rounded(*exact[column.name], column.decimals)
     return row
 
 
