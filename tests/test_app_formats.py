@@ -120,9 +120,9 @@ def test_heatmap_leaves_a_closed_weekday_blank():
     figure = charts.no_show_heatmap(table, title="t", names=NAMES, weekdays=["Mon", "Sat"])
     heat = figure.data[0]
     assert [list(row) for row in heat.text] == [
-        ["10.0%", "12.5%"],
-        ["10.0%", ""],
-        ["10.0%", "12.5%"],
+        ["10.0%<br>of 10", "12.5%<br>of 16"],
+        ["10.0%<br>of 30", ""],
+        ["10.0%<br>of 40", "12.5%<br>of 16"],
     ]
     assert heat.customdata[1][1] == "no infusions held (closed)"
     assert "%" not in heat.texttemplate.replace("%{text}", "")

@@ -36,8 +36,9 @@ else:
         )
     )  # fmt: skip
 st.caption(
-    "No-show rate = no-shows ÷ (completed + no-shows + late cancellations). A blank weekday: "
-    "the location held no infusions that day (closed)."
+    "No-show rate = no-shows ÷ (completed + no-shows + late cancellations); under each rate, "
+    "the bookings it is taken from. A blank weekday: the location held no infusions that day "
+    "(closed)."
 )
 st.plotly_chart(
     charts.patient_milestones(
