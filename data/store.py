@@ -214,7 +214,7 @@ class Touched:
     ) -> Stored:
         """Write one frame of rows; a duplicate id within the file is the caller's to refuse."""
         if self.empty:
-            _upsert(conn, table, frame, progress)
+            _upsert(conn, table, frame, progress, only_new=True)
             return Stored(inserted=len(frame), updated=0)
         old = _replaced_rows(conn, table, key, frame[key.name])
         _upsert(conn, table, frame, progress)
@@ -291,8 +291,18 @@ def _existing_keys(conn: Connection, key, ids: pd.Series) -> int:
     return len(conn.execute(statement, {"ids": ids.tolist()}).all())
 
 
-def _upsert(conn: Connection, table: Table, frame: pd.DataFrame, progress: Progress) -> None:
+def _upsert(
+    conn: Connection,
+    table: Table,
+    frame: pd.DataFrame,
+    progress: Progress,
+    *,
+    only_new: bool = False,
+) -> None:
     """Insert the rows, replacing stored rows with the same primary key (`frame`'s columns only).
+
+    `only_new` promises that no row's key is stored yet (a validated file written into a table
+    that was empty): PostgreSQL then copies straight into the table.
 
     Statements are built by SQLAlchemy Core; the rows themselves go to the driver as plain
     values (COPY on PostgreSQL, executemany of tuples on SQLite), because per-row bind
@@ -309,6 +319,10 @@ def _upsert(conn: Connection, table: Table, frame: pd.DataFrame, progress: Progr
     names = [*frame.columns, *defaults]
     columns = [_driver_values(frame[name]) for name in frame.columns]
     columns += [[value] * len(frame) for value in defaults.values()]
+    if conn.dialect.name == "postgresql" and only_new:
+        _copy_rows(conn, table.name, names, columns)
+        progress(1.0, f"{table.name}: {len(frame)} rows written")
+        return
     if conn.dialect.name == "postgresql":
         _copy_then_upsert(conn, table, names, columns, keys, update)
         progress(1.0, f"{table.name}: {len(frame)} rows written")
@@ -347,15 +361,20 @@ def _copy_then_upsert(
         postgresql_on_commit="DROP",
     )
     staging.create(conn)
+    _copy_rows(conn, staging.name, names, columns)
+    from_staging = postgresql.insert(table).from_select(names, select(*staging.c))
+    conn.execute(_on_conflict_update(from_staging, keys, update))
+    staging.drop(conn)
+
+
+def _copy_rows(conn: Connection, table_name: str, names: list[str], columns: list[list]) -> None:
+    """COPY the rows into `table_name` (a schema table or our staging table, never input)."""
     copy_statement = psql.SQL("COPY {} ({}) FROM STDIN").format(
-        psql.Identifier(staging.name), psql.SQL(", ").join(map(psql.Identifier, names))
+        psql.Identifier(table_name), psql.SQL(", ").join(map(psql.Identifier, names))
     )
     with conn.connection.driver_connection.cursor() as cursor, cursor.copy(copy_statement) as copy:
         for row in zip(*columns, strict=True):
             copy.write_row(row)
-    from_staging = postgresql.insert(table).from_select(names, select(*staging.c))
-    conn.execute(_on_conflict_update(from_staging, keys, update))
-    staging.drop(conn)
 
 
 def _positional(conn: Connection):
