@@ -29,6 +29,8 @@ def _import_step(kind: str, step: str) -> str:
         return f"preparing {table}"
     if step == "done":
         return f"{table} stored"
+    if step == "refreshing derived data":
+        return f"working out the daily figures from {table}"
     if match := _CHECKING.match(step):
         return f"checking {table}, {_n(match['rows'])} rows"
     if match := _WRITTEN.match(step):

@@ -19,6 +19,7 @@ STEPS = [
         "writing consultations, 1,200 rows",
     ),
     ("generator:locations: done", "locations stored"),
+    ("generator:bookings: refreshing derived data", "working out the daily figures from bookings"),
     ("done", "done"),
 ]
 
