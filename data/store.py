@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from data.timezone_change import changed_timezones, redate
 from queries import schema
 from queries.derived import refresh_after_import
 
@@ -76,7 +77,9 @@ def _store_locations(conn: Connection, rows: pd.DataFrame, progress: Progress) -
     frame["opened_on"] = rows["opened_on"]
     frame["closed_on"] = rows["closed_on"]
     existing = _existing_keys(conn, table.c.location_id, frame["location_id"])
+    changed = changed_timezones(conn, frame)
     _upsert(conn, table, frame, progress)
+    redate(conn, changed)
     return Stored(inserted=len(frame) - existing, updated=existing)
 
 
