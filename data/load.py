@@ -14,7 +14,6 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,7 +151,7 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
         report = _scaled(progress, number, len(jobs), source)
         report(0.0, "reading")
         try:
-            with engine.begin() as conn, _big_sqlite_cache(conn):
+            with engine.begin() as conn:
                 result = _apply_file(conn, kind, source, read(item), report)
         except _Refused as refusal:
             errors += refusal.errors
@@ -163,25 +162,6 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
     if errors:
         raise ImportRefused(errors, summary=summary, refused=refused)
     return summary
-
-
-# SQLite's default page cache is 2 MB: a transaction that rewrites millions of rows (the refresh
-# after a bulk load) then spills dirty pages to the WAL again and again (1.4 GB of WAL for a
-# 500 MB database). The import's own connection gets room for it, then its default back.
-SQLITE_IMPORT_CACHE_KIB = 512 * 1024
-
-
-@contextmanager
-def _big_sqlite_cache(conn: Connection) -> Iterator[None]:
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size = -" + str(int(SQLITE_IMPORT_CACHE_KIB)))
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql("PRAGMA cache_size = " + str(int(before)))
 
 
 class _Refused(Exception):
