@@ -25,7 +25,7 @@ def database_problem(error: SQLAlchemyError) -> None:
 url = state.database_url()
 try:
     engine = state.engine_for(url)
-    if state.is_embedded_default(url) and not state.has_locations(engine):
+    if state.needs_demo_data(url, engine):
         bar = st.progress(0.0, text=demo_progress.PREFIX + "starting…")
         generated = state.ensure_demo_data(
             engine,

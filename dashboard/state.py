@@ -38,6 +38,17 @@ def has_locations(engine: Engine) -> bool:
         return conn.execute(select(locations.c.location_id).limit(1)).first() is not None
 
 
+def needs_demo_data(url: str, engine: Engine) -> bool:
+    """Whether this run must create, or wait for, the demo data before reading anything.
+
+    True while another session of this process is still writing it: the tables fill file by file,
+    and a page read half-way would show (and cache) a group with consultations but no infusions.
+    """
+    if not is_embedded_default(url):
+        return False
+    return _bootstrap_lock().locked() or not has_locations(engine)
+
+
 def ensure_demo_data(engine: Engine, progress: Callable[[float, str], None]) -> bool:
     """Fill an empty embedded database with the demo data; True if it was generated now."""
     from data.generate import generate_database
