@@ -6,10 +6,6 @@ returns as the `email` claim, so typing an address signs in as that address.
 
 import os
 import secrets
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +13,7 @@ from pathlib import Path
 from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Page
 
-from tests.browser.streamlit_server import ROOT, free_port, wait_settled
+from tests.browser.streamlit_server import free_port, serve, wait_settled
 
 
 @contextmanager
@@ -53,33 +49,8 @@ def signin_dashboard(database_url: str, *, issuer: str, folder: Path) -> Iterato
     secrets_file = write_secrets(folder / "secrets.toml", issuer=issuer, port=port)
     env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_AUTH"}
     env |= {"DATABASE_URL": database_url, "AUTHLIB_INSECURE_TRANSPORT": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-            "--server.port", str(port), "--server.headless", "true",
-            "--server.address", "127.0.0.1", "--secrets.files", str(secrets_file),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.2)
+    with serve(port, env=env, options=("--secrets.files", str(secrets_file))) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def sign_in(page: Page, base: str, email: str) -> None:

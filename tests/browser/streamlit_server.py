@@ -28,15 +28,22 @@ def free_port() -> int:
 @contextmanager
 def dashboard_server(database_url: str) -> Iterator[str]:
     """The app served from `database_url` on a free port; yields its base URL."""
-    port = free_port()
+    with serve(free_port(), env={**os.environ, "DATABASE_URL": database_url}) as base:
+        yield base
+
+
+@contextmanager
+def serve(port: int, *, env: dict[str, str], options: tuple[str, ...] = ()) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on `port` with `env` and extra command-line `options`;
+    yields the base URL once the server answers its health check, and stops it afterwards."""
     process = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
             "--server.port", str(port), "--server.headless", "true",
-            "--server.address", "127.0.0.1",
+            "--server.address", "127.0.0.1", *options,
         ],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
