@@ -4,11 +4,12 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, case, func, select
 
-from queries.page_filters import location_condition, week_column, week_range
+from queries.page_filters import period_condition, week_column, week_range
 from queries.schema import bookings, calendar
 from queries.scope import Scope
+from queries.weekly import no_show_rate_pct
 
 STATUSES = ["completed", "no_show", "late_cancel", "cancelled", "scheduled"]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -17,18 +18,16 @@ ALL = "ALL"
 
 def _in_period(
     *, scope: Scope, locations: Iterable[str] | None, start: date, end: date, week_start: str
-):
-    first, last = week_range(start, end, week_start)
-    return and_(
-        bookings.c.start_date.between(first, last),
-        location_condition(bookings.c.location_id, scope=scope, locations=locations),
+) -> ColumnElement[bool]:
+    return period_condition(
+        bookings.c.start_date,
+        bookings.c.location_id,
+        scope=scope,
+        locations=locations,
+        start=start,
+        end=end,
+        week_start=week_start,
     )
-
-
-def no_show_rate_pct(no_shows: int, completed: int, late_cancellations: int) -> float | None:
-    """(1 dp) 100 × no-shows ÷ (completed + no-shows + late cancels); `None` if none held."""
-    denominator = completed + no_shows + late_cancellations
-    return round(100 * no_shows / denominator, 1) if denominator else None
 
 
 def bookings_by_week_and_status(

@@ -199,6 +199,13 @@ def _rounded(numerator: int, denominator: int, decimals: int) -> float | None:
     return (2 * numerator * scale + denominator) // (2 * denominator) / scale
 
 
+def no_show_rate_pct(no_shows: int, completed: int, late_cancellations: int) -> float | None:
+    """(1 dp) 100 × no-shows ÷ (completed + no-shows + late cancellations); None if none held.
+
+    The one definition of the rate: the weekly report and every page's breakdown use it."""
+    return _rounded(100 * no_shows, completed + no_shows + late_cancellations, 1)
+
+
 def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fraction | None) -> dict:
     n = dict.fromkeys(SUMMED, 0) | counts
     exact = {
