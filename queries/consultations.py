@@ -4,9 +4,9 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, literal, select
 
-from queries.page_filters import location_condition, week_column, week_range
+from queries.page_filters import period_condition, week_column
 from queries.schema import bookings, calendar, consultations
 from queries.scope import Scope
 
@@ -31,11 +31,15 @@ FUNNEL_STAGES = [
 
 def _in_period(
     *, scope: Scope, locations: Iterable[str] | None, start: date, end: date, week_start: str
-):
-    first, last = week_range(start, end, week_start)
-    return and_(
-        consultations.c.received_date.between(first, last),
-        location_condition(consultations.c.location_id, scope=scope, locations=locations),
+) -> ColumnElement[bool]:
+    return period_condition(
+        consultations.c.received_date,
+        consultations.c.location_id,
+        scope=scope,
+        locations=locations,
+        start=start,
+        end=end,
+        week_start=week_start,
     )
 
 

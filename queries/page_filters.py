@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, and_, false, true
 
 from queries.calendar_table import week_start as week_start_of
 from queries.schema import calendar
@@ -43,3 +43,20 @@ def location_condition(
         return false()
     # `in_` with a list renders one expanding bound parameter, never literal values.
     return column.in_(allowed)
+
+
+def period_condition(
+    day: ColumnElement,
+    location: ColumnElement,
+    *,
+    scope: Scope,
+    locations: Iterable[str] | None,
+    start: date,
+    end: date,
+    week_start: str,
+) -> ColumnElement[bool]:
+    """Rows whose local `day` is in the selection's whole weeks, at a location the scope allows."""
+    first, last = week_range(start, end, week_start)
+    return and_(
+        day.between(first, last), location_condition(location, scope=scope, locations=locations)
+    )
