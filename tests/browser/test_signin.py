@@ -10,6 +10,7 @@ import json
 
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import insert
 
@@ -87,9 +88,18 @@ def _assert_no_clinic_data(page) -> None:
 
 
 def _download(page, label: str) -> bytes:
-    with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name=label).click()
-    return info.value.path().read_bytes()
+    # A click that lands while a rerun replaces the button is dropped by Streamlit's front end
+    # (seen once in CI right after sign-in), so click on a settled page and once more if needed.
+    for attempt in range(2):
+        wait_settled(page)
+        try:
+            with page.expect_download(timeout=30_000) as info:
+                page.get_by_role("button", name=label).click()
+            return info.value.path().read_bytes()
+        except PlaywrightTimeoutError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
