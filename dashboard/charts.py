@@ -16,6 +16,8 @@ from queries.metric_definitions import column as metric_column
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
 NETWORK = "ALL"
 NETWORK_COLOUR = "#000000"
+# Lines or bars of more locations than the palette has colours cannot be told apart.
+MAX_LOCATIONS = len(OKABE_ITO)
 STATUS_COLOURS = {
     "completed": "#009E73",
     "no_show": "#D55E00",
@@ -81,6 +83,26 @@ def _name(names: Mapping[str, str], location_id: str) -> str:
     return "All selected" if location_id == NETWORK else names.get(location_id, location_id)
 
 
+def _location_count(table: pd.DataFrame) -> int:
+    return table.loc[table["location_id"] != NETWORK, "location_id"].nunique()
+
+
+def pools_locations(table: pd.DataFrame) -> bool:
+    """Whether a chart of `table` shows the selection as one pooled line or bar instead of one per
+    location: more locations than the palette has colours cannot be told apart."""
+    return _location_count(table) > MAX_LOCATIONS
+
+
+def pooled_note(table: pd.DataFrame) -> str | None:
+    """The caption under charts of `table` that pool its locations; None if they show each one."""
+    if not pools_locations(table):
+        return None
+    return (
+        f"Charts: all {_location_count(table)} selected locations together (black). "
+        f"Choose {MAX_LOCATIONS} or fewer locations to see each one."
+    )
+
+
 def weekly_trend(
     weekly: pd.DataFrame,
     column: str,
@@ -91,11 +113,18 @@ def weekly_trend(
     names: Mapping[str, str],
     include_network: bool = True,
 ) -> go.Figure:
-    """One line per location (and the pooled network in black) of a weekly report column."""
+    """One line per location (and the pooled network in black) of a weekly report column.
+
+    With more locations than `MAX_LOCATIONS` only the pooled line is drawn, even where
+    `include_network` is False (a count's total next to the locations' own counts flattens them).
+    """
+    pooled = pools_locations(weekly)
+    if pooled:
+        weekly = weekly[weekly["location_id"] == NETWORK]
     figure = go.Figure()
     for location_id, rows in weekly.groupby("location_id", sort=True):
         network = location_id == NETWORK
-        if network and not include_network:
+        if network and not include_network and not pooled:
             continue
         figure.add_trace(
             go.Scatter(
@@ -108,6 +137,8 @@ def weekly_trend(
                 f"%{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",
             )
         )
+    if pooled:
+        figure.update_layout(showlegend=True)
     return _layout(figure, title, unit)
 
 

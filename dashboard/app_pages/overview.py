@@ -81,6 +81,8 @@ right.plotly_chart(
         weekly, "utilization_pct", title="How full are the rooms?", unit="%", **trend
     )
 )
+if note := charts.pooled_note(weekly):
+    st.caption(note)
 
 st.subheader(f"Per location, {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}")
 table = loaders.period_metrics(*args, *period)

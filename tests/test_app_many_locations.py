@@ -1,0 +1,90 @@
+"""Many locations selected: the trend charts pool them into one line and say so (AppTest).
+
+The data: the demo generator, 9 locations (more than the 7 colours of the palette) over about ten
+weeks ending 2026-03-18, in a SQLite file.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from data.generate import generate_database
+from queries.db import open_database
+from queries.schema import locations
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+LOCATIONS = 9
+TREND_TITLES = [
+    "Are consultation requests growing?",
+    "Are no-shows rising?",
+    "How many infusions did we complete?",
+    "How full are the rooms?",
+]
+POOLED_HINT = "Choose 7 or fewer locations to see each one."
+
+
+@pytest.fixture(scope="session")
+def nine_locations(tmp_path_factory) -> tuple[str, dict[str, str]]:
+    path = tmp_path_factory.mktemp("many") / "nine.sqlite"
+    engine = open_database(f"sqlite:///{path}")
+    generate_database(engine, locations=LOCATIONS, years=0.2, today=date(2026, 3, 18))
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(locations.c.location_id, locations.c.name)).all())
+    engine.dispose()
+    return f"sqlite:///{path}", names
+
+
+@pytest.fixture
+def app(nine_locations, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", nine_locations[0])
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def _trend_lines(at: AppTest) -> dict[str, list[str]]:
+    """Trace names of each Overview trend chart, by its title."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return {
+        spec["layout"]["title"]["text"]: [trace["name"] for trace in spec["data"]]
+        for spec in specs
+        if spec["layout"]["title"]["text"] in TREND_TITLES
+    }
+
+
+def test_every_location_selected_draws_one_pooled_line_per_chart_and_says_so(app, nine_locations):
+    app.run()
+    assert not app.exception
+    assert len(app.multiselect(key="f_locations").value) == len(nine_locations[1]) == LOCATIONS
+    lines = _trend_lines(app)
+    assert sorted(lines) == sorted(TREND_TITLES)
+    assert all(names == ["All selected"] for names in lines.values()), lines
+    notes = [caption.value for caption in app.caption if POOLED_HINT in caption.value]
+    assert len(notes) == 1
+    assert f"all {LOCATIONS} selected locations" in notes[0]
+
+
+def test_eight_locations_are_still_pooled(app, nine_locations):
+    app.run()
+    eight = sorted(nine_locations[1])[:8]
+    app.multiselect(key="f_locations").set_value(eight).run()
+    assert not app.exception
+    assert all(names == ["All selected"] for names in _trend_lines(app).values())
+    assert any("all 8 selected locations" in caption.value for caption in app.caption)
+
+
+def test_seven_locations_get_a_line_each(app, nine_locations):
+    ids = sorted(nine_locations[1])[:7]
+    app.run()
+    app.multiselect(key="f_locations").set_value(ids).run()
+    assert not app.exception
+    each = sorted(nine_locations[1][loc] for loc in ids)
+    lines = _trend_lines(app)
+    # Counts leave out the pooled total (it would flatten the locations); rates show it in black.
+    assert sorted(lines["Are consultation requests growing?"]) == each
+    assert sorted(lines["How many infusions did we complete?"]) == each
+    assert sorted(lines["Are no-shows rising?"]) == sorted([*each, "All selected"])
+    assert sorted(lines["How full are the rooms?"]) == sorted([*each, "All selected"])
+    assert not [caption for caption in app.caption if POOLED_HINT in caption.value]
