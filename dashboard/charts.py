@@ -103,6 +103,15 @@ def pooled_note(table: pd.DataFrame) -> str | None:
     )
 
 
+def _pooled_counts(table: pd.DataFrame, category: str, count: str) -> pd.DataFrame:
+    """`table` as it is, or with more than `MAX_LOCATIONS` locations, the `count` of all of them
+    added up per `category` (in the order the categories first appear) as `ALL` rows."""
+    if not pools_locations(table):
+        return table
+    summed = table.groupby(category, sort=False, as_index=False)[count].sum()
+    return summed.assign(location_id=NETWORK)
+
+
 def weekly_trend(
     weekly: pd.DataFrame,
     column: str,
@@ -163,9 +172,12 @@ def requests_by_channel(table: pd.DataFrame, *, title: str) -> go.Figure:
 def indication_mix(
     table: pd.DataFrame, *, title: str, colours: Mapping[str, str], names: Mapping[str, str]
 ) -> go.Figure:
-    """Requests per indication, one bar group per location."""
+    """Requests per indication, one bar group per location (one bar of all of them together when
+    there are more than `MAX_LOCATIONS`)."""
     figure = go.Figure()
-    for location_id, rows in table.groupby("location_id", sort=True):
+    for location_id, rows in _pooled_counts(table, "indication", "requests").groupby(
+        "location_id", sort=True
+    ):
         figure.add_trace(
             go.Bar(
                 y=[INDICATION_LABELS.get(code, code) for code in rows["indication"]],
@@ -196,9 +208,12 @@ def response_times(table: pd.DataFrame, *, title: str) -> go.Figure:
 def funnel(
     table: pd.DataFrame, *, title: str, colours: Mapping[str, str], names: Mapping[str, str]
 ) -> go.Figure:
-    """Requests reaching each stage, one bar group per location."""
+    """Requests reaching each stage, one bar group per location (one bar of all of them together
+    when there are more than `MAX_LOCATIONS`)."""
     figure = go.Figure()
-    for location_id, rows in table.groupby("location_id", sort=True):
+    for location_id, rows in _pooled_counts(table, "stage", "requests").groupby(
+        "location_id", sort=True
+    ):
         figure.add_trace(
             go.Bar(
                 x=rows["stage"],
@@ -360,7 +375,10 @@ def occupancy_heatmap(table: pd.DataFrame, *, title: str, weekdays: Sequence[str
 def weeks_ahead(
     table: pd.DataFrame, *, title: str, colours: Mapping[str, str], names: Mapping[str, str]
 ) -> go.Figure:
-    """Booked share of the available room-hours in the coming weeks, one bar per location."""
+    """Booked share of the available room-hours in the coming weeks, one bar per location; with
+    more than `MAX_LOCATIONS`, the pooled `ALL` rows only (without them, none of the network)."""
+    pooled = pools_locations(table)
+    table = table[(table["location_id"] == NETWORK) == pooled]
     figure = go.Figure()
     for location_id, rows in table.groupby("location_id", sort=True):
         figure.add_trace(

@@ -88,7 +88,7 @@ def weeks_ahead(
 ) -> pd.DataFrame:
     return _read(
         url, capacity.weeks_ahead, allowed, locations=list(locations), today=today,
-        week_start=week_start,
+        week_start=week_start, with_network=True,
     )  # fmt: skip
 
 

@@ -122,13 +122,16 @@ def weeks_ahead(
     today: date,
     weeks: int = 4,
     week_start: str = "mon",
+    with_network: bool = False,
 ) -> pd.DataFrame:
     """Booked against available room-hours for the week holding `today` and the weeks after it,
     per location, from the weekly metrics: `week_start`, `location_id`, `booked_room_hours`,
-    `available_room_hours`, `utilization_pct` (no `ALL` rows)."""
+    `available_room_hours`, `utilization_pct` (the pooled `ALL` rows only `with_network`)."""
     first = week_start_of(today, week_start)
     last = first + timedelta(days=7 * (weeks - 1))
     table = utilization_by_location_and_week(
         conn, scope=scope, locations=locations, start=first, end=last, week_start=week_start
     )
+    if with_network:
+        return table
     return table[table["location_id"] != ALL].reset_index(drop=True)

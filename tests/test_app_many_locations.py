@@ -88,3 +88,29 @@ def test_seven_locations_get_a_line_each(app, nine_locations):
     assert sorted(lines["Are no-shows rising?"]) == sorted([*each, "All selected"])
     assert sorted(lines["How full are the rooms?"]) == sorted([*each, "All selected"])
     assert not [caption for caption in app.caption if POOLED_HINT in caption.value]
+
+
+def _trace_names(at: AppTest) -> set[str]:
+    return {
+        trace.get("name")
+        for chart in at.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+    }
+
+
+@pytest.mark.parametrize("page", ["consultations", "infusions", "capacity"])
+def test_other_pages_pool_their_per_location_charts_too(app, nine_locations, page):
+    names = set(nine_locations[1].values())
+    app.run()
+    app.switch_page(f"app_pages/{page}.py").run()
+    assert not app.exception
+    shown = _trace_names(app)
+    assert "All selected" in shown
+    assert not shown & names
+    assert any(POOLED_HINT in caption.value for caption in app.caption)
+
+    three = sorted(nine_locations[1])[:3]
+    app.multiselect(key="f_locations").set_value(three).run()
+    assert not app.exception
+    assert {nine_locations[1][loc] for loc in three} <= _trace_names(app)
+    assert not [caption for caption in app.caption if POOLED_HINT in caption.value]

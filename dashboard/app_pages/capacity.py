@@ -17,15 +17,13 @@ st.title("Capacity")
 band = st.slider(
     "Target utilization band (%)", min_value=0, max_value=100, value=(70, 90), key="target_band"
 )
+# The weekly report every page shares (one cached read) holds the utilization columns.
+weekly = loaders.weekly(*selection)
 st.plotly_chart(
-    charts.utilization(
-        # The weekly report every page shares (one cached read) holds the utilization columns.
-        loaders.weekly(*selection),
-        title="Are rooms used within the target band?",
-        band=band,
-        **named,
-    )
+    charts.utilization(weekly, title="Are rooms used within the target band?", band=band, **named)
 )
+if note := charts.pooled_note(weekly):
+    st.caption(note)
 st.plotly_chart(
     charts.occupancy_heatmap(
         loaders.occupied_rooms_by_weekday_hour(*selection),
@@ -40,3 +38,5 @@ st.plotly_chart(
         ahead, title=f"How full are the four weeks from {first_ahead:%d %b}?", **named
     )
 )
+if note := charts.pooled_note(ahead):
+    st.caption(note)

@@ -30,13 +30,14 @@ right.plotly_chart(
         loaders.indication_mix(*selection), title="What do people ask us to treat?", **named
     )
 )
+funnel = loaders.funnel_by_location(*selection)
 st.plotly_chart(
     charts.funnel(
-        loaders.funnel_by_location(*selection),
-        title="How many requests become a first infusion and a completed series?",
-        **named,
+        funnel, title="How many requests become a first infusion and a completed series?", **named
     )
 )
+if note := charts.pooled_note(funnel):
+    st.caption(note)
 st.caption(
     "Funnel: requests received in the selected weeks, by how far each one has got so far. "
     "First infusion = a completed infusion on or after the consult, at any location."
@@ -56,6 +57,8 @@ rising = [
 if rising:
     charts.mark_still_rising(conversion, min(rising), max(rising))
 st.plotly_chart(conversion)
+if note := charts.pooled_note(weekly):
+    st.caption(note)
 st.caption(
     "Consult conversion: completed consults whose patient had a completed infusion within 30 "
     "days after the consult."

@@ -25,6 +25,8 @@ left.plotly_chart(
         colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip
+if note := charts.pooled_note(weekly):
+    left.caption(note)
 by_weekday = loaders.no_shows_by_location_and_weekday(*selection)
 if by_weekday.empty:
     right.info("No infusion was due at these locations in the selected weeks.")
