@@ -25,9 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from data.bulk_load import BulkLoad
 from data.timezone_change import changed_timezones, redate
 from queries import schema
-from queries.derived import refresh_after_import
+from queries.derived import refresh_after_import, sequence_columns
 
 BATCH_ROWS = 10_000
 
@@ -227,9 +228,9 @@ class Touched:
             self.everything = len(self.patients) > FULL_REFRESH_PATIENTS
         return Stored(inserted=len(frame) - len(old), updated=len(old))
 
-    def refresh(self, conn: Connection) -> None:
+    def refresh(self, conn: Connection, *, sequences: bool = True) -> None:
         if self.everything:
-            refresh_after_import(conn, patient_refs=None, location_ids=None)
+            refresh_after_import(conn, patient_refs=None, location_ids=None, sequences=sequences)
             if conn.dialect.name == "postgresql":
                 # Fresh statistics after a bulk load: the planner otherwise assumes tiny tables.
                 conn.exec_driver_sql("ANALYZE")
@@ -238,26 +239,42 @@ class Touched:
 
 
 class ChunkWriter:
-    """Writes one consultations or bookings file chunk by chunk in the caller's transaction."""
+    """Writes one consultations or bookings file chunk by chunk in the caller's transaction.
+
+    Into an empty table the rows are bulk loaded (`data.bulk_load`): staged, then moved with
+    their sequence numbers and indexed once.
+    """
 
     def __init__(self, conn: Connection, kind: str, source: str) -> None:
         self.conn, self.kind, self.source = conn, kind, source
         self.table = _CHUNKED[kind]
         self.key = self.table.primary_key.columns[0]
         self.touched = Touched.before(conn, self.table)
+        self.bulk: BulkLoad | None = None
         self.inserted = self.updated = self.rows = 0
 
     def write(self, rows: pd.DataFrame, progress: Progress | None = None) -> None:
         """Write one validated chunk (`data.contract.Checked.rows`); derived data waits."""
         frame = _FRAMES[self.kind](rows)
-        stored = self.touched.upsert(self.conn, self.table, self.key, frame, progress or _quiet)
-        self.inserted += stored.inserted
-        self.updated += stored.updated
+        if self.touched.empty:
+            if self.bulk is None:
+                self.bulk = BulkLoad(
+                    self.conn, self.table, list(frame.columns), _DERIVED.get(self.kind)
+                )
+            self.bulk.write(frame, _driver_values)
+            self.inserted += len(frame)
+        else:
+            stored = self.touched.upsert(self.conn, self.table, self.key, frame, progress or _quiet)
+            self.inserted += stored.inserted
+            self.updated += stored.updated
         self.rows += len(rows)
 
     def finish(self) -> Stored:
         """Refresh the derived data once for every chunk written, and record the import."""
-        self.touched.refresh(self.conn)
+        if self.bulk is not None:
+            self.bulk.finish()
+        # Bulk-loaded bookings were written with their sequence numbers.
+        self.touched.refresh(self.conn, sequences=self.bulk is None or self.kind != "bookings")
         self.conn.execute(
             insert(schema.imports).values(
                 at=datetime.now(UTC).replace(tzinfo=None),
@@ -387,19 +404,31 @@ def _positional(conn: Connection):
 
 
 def _driver_values(column: pd.Series) -> list:
-    """Values the driver stores as SQLAlchemy would: timestamps and dates as ISO text, None."""
-    missing = column.isna().to_numpy()
-    if column.name in _DATE_COLUMNS:
-        days = column.to_numpy(dtype="datetime64[D]")
-        plain = np.datetime_as_string(days, unit="D").astype(object)
-    elif pd.api.types.is_datetime64_any_dtype(column.dtype):
-        # SQLAlchemy's SQLite format (fixed microseconds) so stored text compares in time order.
-        micros = column.to_numpy(dtype="datetime64[us]")
-        plain = np.char.replace(np.datetime_as_string(micros, unit="us"), "T", " ").astype(object)
-    else:
-        plain = np.array(column.astype(object), dtype=object)
-    plain[missing] = None
+    """Values the driver stores as SQLAlchemy would: timestamps and dates as ISO text, None.
+
+    Timestamps repeat (bookings start on slots, dates on days), so each distinct value is
+    formatted once.
+    """
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        codes, distinct = pd.factorize(column)
+        unit = "D" if column.name in _DATE_COLUMNS else "us"
+        words = _iso_text(distinct.to_numpy(dtype=f"datetime64[{unit}]"), unit).astype(object)
+        return np.append(words, None)[codes].tolist()  # code -1 (missing) takes the None
+    plain = column.to_numpy(dtype=object)
+    plain[column.isna().to_numpy()] = None
     return plain.tolist()
+
+
+def _iso_text(values: np.ndarray, unit: str) -> np.ndarray:
+    """Dates as 2025-01-31; timestamps as SQLAlchemy's SQLite text, 2025-01-31 09:30:00.000000.
+
+    The fixed microseconds keep stored text in time order.
+    """
+    text = np.datetime_as_string(values, unit=unit)
+    if unit == "us" and len(text):
+        # Swap the ISO "T" (the 11th character) for a space, in place on the fixed-width array.
+        text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")
+    return text
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -449,3 +478,4 @@ _WRITERS = {
 }
 _CHUNKED = {"consultations": schema.consultations, "bookings": schema.bookings}
 _FRAMES = {"consultations": _consultation_frame, "bookings": _booking_frame}
+_DERIVED = {"bookings": sequence_columns}

@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    not_,
     or_,
     select,
     true,
@@ -67,9 +68,16 @@ def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
 
 
 def refresh_after_import(
-    conn: Connection, *, patient_refs: Collection[str] | None, location_ids: Collection[str] | None
+    conn: Connection,
+    *,
+    patient_refs: Collection[str] | None,
+    location_ids: Collection[str] | None,
+    sequences: bool = True,
 ) -> None:
     """Recompute derived data for these patients and locations (`None` = all) in this transaction.
+
+    `sequences=False` (everything only) skips the booking sequence numbers, for rows that were
+    written with them (`sequence_columns`, by the bulk load into an empty table).
 
     `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
     because the old dates of a replaced row are no longer known. Other locations where the patients
@@ -77,7 +85,8 @@ def refresh_after_import(
     `series_completions` and conversions may have moved).
     """
     if patient_refs is None:
-        _refresh_sequences(conn, None)
+        if sequences:
+            _refresh_sequences(conn, None)
         _refresh_conversions(conn, None)
         _rebuild_stats(conn, _everywhere)
         return
@@ -114,33 +123,29 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[i : i + CHUNK]
 
 
+def sequence_columns(source) -> list[ColumnElement[int]]:
+    """`completed_seq` and `initial_seq` of each row of `source` (bookings, or rows shaped alike).
+
+    Each is a running count over the patient's bookings in `starts_at`, `booking_id` order, kept
+    on the rows it counts and NULL elsewhere: one window (one sort) gives both.
+    """
+    completed = source.c.status == "completed"
+    initial = and_(completed, source.c.kind == "initial")
+    window = {
+        "partition_by": source.c.patient_ref,
+        "order_by": (source.c.starts_at, source.c.booking_id),
+        "rows": (None, 0),
+    }
+    return [
+        case((condition, func.sum(case((condition, 1), else_=0)).over(**window)), else_=None).label(
+            name
+        )
+        for name, condition in (("completed_seq", completed), ("initial_seq", initial))
+    ]
+
+
 def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None:
-    order = (bookings.c.starts_at, bookings.c.booking_id)
-    completed = bookings.c.status == "completed"
-    initial = and_(completed, bookings.c.kind == "initial")
-    # Partitioning by the predicate numbers the matching bookings among themselves; the CASE
-    # blanks the numbers the other partitions get.
-    ranked = select(
-        bookings.c.booking_id,
-        case(
-            (
-                completed,
-                func.row_number().over(
-                    partition_by=(bookings.c.patient_ref, completed), order_by=order
-                ),
-            ),
-            else_=None,
-        ).label("completed_seq"),
-        case(
-            (
-                initial,
-                func.row_number().over(
-                    partition_by=(bookings.c.patient_ref, initial), order_by=order
-                ),
-            ),
-            else_=None,
-        ).label("initial_seq"),
-    )
+    ranked = select(bookings.c.booking_id, *sequence_columns(bookings))
     if patients is not None:
         ranked = ranked.where(bookings.c.patient_ref.in_(patients))
     ranked = ranked.subquery("ranked")
@@ -170,8 +175,10 @@ def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> No
     converted = case(
         (and_(consultations.c.consult_status == "completed", has_booking), true()), else_=false()
     )
+    # Only rows whose flag is wrong are written, and a wrong flag's right value is its negation:
+    # the EXISTS is evaluated once a row, not again for the new value.
     stmt = update(consultations).where(consultations.c.converted != converted)
-    stmt = stmt.values(converted=converted)
+    stmt = stmt.values(converted=not_(consultations.c.converted))
     if patients is not None:
         stmt = stmt.where(consultations.c.patient_ref.in_(patients))
     conn.execute(stmt)

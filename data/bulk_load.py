@@ -1,0 +1,152 @@
+"""Bulk load of a consultations or bookings file into an empty table, in the caller's transaction.
+
+Row by row, an indexed table costs a B-tree update per index for every row, and the booking
+sequence numbers would cost a second write of most rows. So the chunks go to an unindexed
+staging table (COPY on PostgreSQL, executemany on SQLite); `finish` then drops the table's
+secondary indexes, moves every row in one `INSERT ... SELECT` that also computes the derived
+per-row columns, and builds the indexes once, sorted. A rollback undoes all of it.
+"""
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql as psql
+from sqlalchemy import Column, ColumnElement, Connection, MetaData, Table, insert, select, text
+
+# SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative):
+# sorting and indexing millions of rows through the default 2 MB cache spills to disk again and
+# again. A fixed size, so memory still does not grow with the file.
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+BATCH_ROWS = 10_000
+
+Derived = Callable[[Table], list[ColumnElement]]
+
+
+@contextmanager
+def import_cache(conn: Connection) -> Iterator[None]:
+    """A larger SQLite page cache for the duration of one file's import (no-op elsewhere)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = {}
+    for schema_name in ("main", "temp"):
+        before[schema_name] = conn.exec_driver_sql(f"PRAGMA {schema_name}.cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA {schema_name}.cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        for schema_name, pages in before.items():
+            conn.exec_driver_sql(f"PRAGMA {schema_name}.cache_size = {int(pages)}")
+
+
+class BulkLoad:
+    """Rows for an empty `table`, staged chunk by chunk, moved and indexed once by `finish`."""
+
+    def __init__(
+        self, conn: Connection, table: Table, names: list[str], derived: Derived | None = None
+    ) -> None:
+        self.conn, self.table, self.names, self.derived = conn, table, names, derived
+        self.rows = 0
+        self.staging = Table(
+            "bulk_staging_" + table.name,
+            MetaData(),
+            *(Column(name, table.c[name].type) for name in names),
+            prefixes=["TEMPORARY"],
+        )
+        # A staging table left on a pooled connection by an import that failed before writing.
+        self.staging.drop(conn, checkfirst=True)
+        self.staging.create(conn)
+
+    def write(self, frame: pd.DataFrame, values: Callable[[pd.Series], list]) -> None:
+        """Stage one chunk (`frame` has the staging columns; `values` gives the driver's values)."""
+        frame = frame[self.names]
+        if self.conn.dialect.name == "postgresql":
+            _copy_csv(self.conn, self.staging.name, frame)
+        else:
+            statement = insert(self.staging).compile(dialect=self.conn.dialect)
+            order = [self.names.index(name) for name in statement.positiontup]
+            columns = [values(frame[name]) for name in self.names]
+            for start in range(0, len(frame), BATCH_ROWS):
+                chunk = [columns[i][start : start + BATCH_ROWS] for i in order]
+                self.conn.exec_driver_sql(statement.string, list(zip(*chunk, strict=True)))
+        self.rows += len(frame)
+
+    def finish(self) -> None:
+        """Move the staged rows into the table, computing the derived columns; index once."""
+        if self.rows:
+            derived = self.derived(self.staging) if self.derived else []
+            indexes = sorted(self.table.indexes, key=lambda index: index.name)
+            for index in indexes:
+                index.drop(self.conn)
+            constraints = _drop_constraints(self.conn, self.table.name)
+            source = select(*(self.staging.c[name] for name in self.names), *derived)
+            self.conn.execute(
+                insert(self.table).from_select(
+                    [*self.names, *(column.name for column in derived)], source
+                )
+            )
+            _add_constraints(self.conn, self.table.name, constraints)
+            for index in indexes:
+                index.create(self.conn)
+            if self.conn.dialect.name == "postgresql":
+                # Fresh statistics before the refresh queries plan against millions of new rows.
+                self.conn.exec_driver_sql("ANALYZE " + self.table.name)
+        self.staging.drop(self.conn)
+
+
+def _drop_constraints(conn: Connection, table_name: str) -> list[tuple[str, str]]:
+    """PostgreSQL: drop the table's primary and foreign keys; their names and definitions.
+
+    A foreign key is checked by a trigger per inserted row and a primary key grows its B-tree
+    row by row; added back after the load, each is built or checked in one set-based pass (and
+    the load stays one transaction, so a failure leaves them as they were). SQLite cannot drop
+    constraints; its checks are cheap in-process lookups.
+    """
+    if conn.dialect.name != "postgresql":
+        return []
+    found = conn.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:table AS regclass) AND contype IN ('p', 'f') "
+            "ORDER BY contype DESC, conname"
+        ),
+        {"table": table_name},
+    ).all()
+    for name, _definition in found:
+        conn.exec_driver_sql(_ddl("ALTER TABLE {} DROP CONSTRAINT {}", table_name, name))
+    return [(name, definition) for name, definition in found]
+
+
+def _add_constraints(conn: Connection, table_name: str, found: list[tuple[str, str]]) -> None:
+    for name, definition in found:
+        # The definition is PostgreSQL's own text for a constraint it held a moment ago.
+        statement = _ddl("ALTER TABLE {} ADD CONSTRAINT {} ", table_name, name) + definition
+        conn.exec_driver_sql(statement)
+
+
+def _ddl(template: str, *identifiers: str) -> str:
+    """DDL text with quoted identifiers (names from our schema or the catalog, never input)."""
+    return psql.SQL(template).format(*map(psql.Identifier, identifiers)).as_string(None)
+
+
+def _copy_csv(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
+    """COPY a frame into `table_name` (our staging table, never input) as CSV text.
+
+    Arrow writes the text in C++, ten times faster than `DataFrame.to_csv` here. Text is quoted
+    and a missing value is an empty unquoted field, which COPY reads as NULL.
+    """
+    text = io.BytesIO()
+    pacsv.write_csv(
+        pa.Table.from_pandas(frame, preserve_index=False),
+        text,
+        write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    statement = psql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        psql.Identifier(table_name), psql.SQL(", ").join(map(psql.Identifier, frame.columns))
+    )
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(text.getbuffer())
