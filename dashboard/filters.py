@@ -177,6 +177,9 @@ def sidebar(
             format_func=lambda loc: locations[loc],
             key="f_locations",
             placeholder="Choose locations",
+            # One row that scrolls: 200 chips wrapped filled the sidebar and slowed every rerun.
+            # The dropdown's "Select all" brings every location back.
+            wrap=False,
         )
         preset = st.selectbox(
             "Period", [*PRESETS, CUSTOM], key="f_preset", on_change=_on_preset_change
