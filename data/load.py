@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from data.bulk_load import import_cache
+from data.bulk_load import import_settings
 from data.contract import KINDS, SPECS, Checked, RowError, validate
 from data.store import ChunkWriter, store, stored_locations
 from data.xlsx_input import read_xlsx
@@ -152,7 +152,7 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
         report = _scaled(progress, number, len(jobs), source)
         report(0.0, "reading")
         try:
-            with engine.begin() as conn, import_cache(conn):
+            with engine.begin() as conn, import_settings(conn):
                 result = _apply_file(conn, kind, source, read(item), report)
         except _Refused as refusal:
             errors += refusal.errors

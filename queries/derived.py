@@ -21,8 +21,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
-    false,
     func,
     insert,
     literal_column,
@@ -164,19 +162,25 @@ def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None
 
 
 def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
+    consult = consultations.alias("consult")
     later = bookings.alias("later")
-    elapsed = epoch_seconds(later.c.starts_at) - epoch_seconds(consultations.c.consult_at)
-    has_booking = exists().where(
-        later.c.patient_ref == consultations.c.patient_ref,
-        later.c.status == "completed",
-        elapsed >= 0,
-        elapsed <= CONVERSION_WINDOW_SECONDS,
+    elapsed = epoch_seconds(later.c.starts_at) - epoch_seconds(consult.c.consult_at)
+    # The converted consults, found by one join (a hash join on PostgreSQL) rather than a lookup
+    # of each consult's bookings.
+    converted_ids = (
+        select(consult.c.request_id)
+        .join(later, later.c.patient_ref == consult.c.patient_ref)
+        .where(
+            consult.c.consult_status == "completed",
+            later.c.status == "completed",
+            elapsed >= 0,
+            elapsed <= CONVERSION_WINDOW_SECONDS,
+        )
     )
-    converted = case(
-        (and_(consultations.c.consult_status == "completed", has_booking), true()), else_=false()
-    )
-    # Only rows whose flag is wrong are written, and a wrong flag's right value is its negation:
-    # the EXISTS is evaluated once a row, not again for the new value.
+    if patients is not None:
+        converted_ids = converted_ids.where(consult.c.patient_ref.in_(patients))
+    converted = consultations.c.request_id.in_(converted_ids)
+    # Only rows whose flag is wrong are written, and a wrong flag's right value is its negation.
     stmt = update(consultations).where(consultations.c.converted != converted)
     stmt = stmt.values(converted=not_(consultations.c.converted))
     if patients is not None:
