@@ -15,7 +15,9 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 from data import contract_values as values
 from data.contract_values import Read
 
-KINDS = ("locations", "capacity", "closures", "users", "consultations", "bookings")
+# The order files are applied in: a location before its rows; bookings before consultations,
+# so that consultations loaded into an empty table get their conversions as they are written.
+KINDS = ("locations", "capacity", "closures", "users", "bookings", "consultations")
 """Every file kind, in the order an import applies them (each may refer to the ones before)."""
 
 DEFAULT_TIMEZONE = "America/New_York"

@@ -2,8 +2,8 @@
 
     python -m data.load --db URL locations.csv capacity.csv bookings.csv ...
 
-Files are applied in dependency order (locations, capacity, closures, users, consultations,
-bookings), each in its own transaction: a file with any bad row stores nothing, and the report
+Files are applied in dependency order (locations, capacity, closures, users, bookings,
+consultations), each in its own transaction: a file with any bad row stores nothing, and the report
 names every bad row. Files applied before or after a refused one stay applied.
 """
 

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from data.bulk_load import BulkLoad
 from data.timezone_change import changed_timezones, redate
 from queries import schema
-from queries.derived import refresh_after_import, sequence_columns
+from queries.derived import converted_column, refresh_after_import, sequence_columns
 
 BATCH_ROWS = 10_000
 
@@ -228,9 +228,17 @@ class Touched:
             self.everything = len(self.patients) > FULL_REFRESH_PATIENTS
         return Stored(inserted=len(frame) - len(old), updated=len(old))
 
-    def refresh(self, conn: Connection, *, sequences: bool = True) -> None:
+    def refresh(
+        self, conn: Connection, *, sequences: bool = True, conversions: bool = True
+    ) -> None:
         if self.everything:
-            refresh_after_import(conn, patient_refs=None, location_ids=None, sequences=sequences)
+            refresh_after_import(
+                conn,
+                patient_refs=None,
+                location_ids=None,
+                sequences=sequences,
+                conversions=conversions,
+            )
             if conn.dialect.name == "postgresql":
                 # Fresh statistics after a bulk load: the planner otherwise assumes tiny tables.
                 conn.exec_driver_sql("ANALYZE")
@@ -273,8 +281,14 @@ class ChunkWriter:
         """Refresh the derived data once for every chunk written, and record the import."""
         if self.bulk is not None:
             self.bulk.finish()
-        # Bulk-loaded bookings were written with their sequence numbers.
-        self.touched.refresh(self.conn, sequences=self.bulk is None or self.kind != "bookings")
+        # Bulk-loaded rows were written with their own derived column; consultations never move
+        # a sequence number.
+        bulk = self.bulk is not None
+        self.touched.refresh(
+            self.conn,
+            sequences=not bulk and self.kind == "bookings",
+            conversions=not (bulk and self.kind == "consultations"),
+        )
         self.conn.execute(
             insert(schema.imports).values(
                 at=datetime.now(UTC).replace(tzinfo=None),
@@ -478,4 +492,8 @@ _WRITERS = {
 }
 _CHUNKED = {"consultations": schema.consultations, "bookings": schema.bookings}
 _FRAMES = {"consultations": _consultation_frame, "bookings": _booking_frame}
-_DERIVED = {"bookings": sequence_columns}
+# Columns a bulk load computes as it writes (from the stored bookings, for conversions).
+_DERIVED = {
+    "bookings": sequence_columns,
+    "consultations": lambda staging: [converted_column(staging)],
+}

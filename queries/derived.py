@@ -71,11 +71,13 @@ def refresh_after_import(
     patient_refs: Collection[str] | None,
     location_ids: Collection[str] | None,
     sequences: bool = True,
+    conversions: bool = True,
 ) -> None:
     """Recompute derived data for these patients and locations (`None` = all) in this transaction.
 
-    `sequences=False` (everything only) skips the booking sequence numbers, for rows that were
-    written with them (`sequence_columns`, by the bulk load into an empty table).
+    `sequences=False` / `conversions=False` (everything only) skip the booking sequence numbers
+    / the consult conversions, for rows that were written with them (`sequence_columns`,
+    `converted_column`: the bulk load into an empty table).
 
     `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
     because the old dates of a replaced row are no longer known. Other locations where the patients
@@ -85,7 +87,8 @@ def refresh_after_import(
     if patient_refs is None:
         if sequences:
             _refresh_sequences(conn, None)
-        _refresh_conversions(conn, None)
+        if conversions:
+            _refresh_conversions(conn, None)
         _rebuild_stats(conn, _everywhere)
         return
     patients = sorted(set(patient_refs))
@@ -161,13 +164,20 @@ def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None
     )
 
 
-def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
-    consult = consultations.alias("consult")
+def converted_column(source) -> ColumnElement[bool]:
+    """`converted` of each row of `source` (consultations, or rows shaped alike), as stored."""
+    return source.c.request_id.in_(_converted_ids(source.alias("consult"))).label("converted")
+
+
+def _converted_ids(consult) -> Select:
+    """Request ids of `consult`'s rows that converted: a completed consult whose patient has a
+    completed booking starting 0 to 30 days after it.
+
+    One join (a hash join on PostgreSQL) rather than a lookup of each consult's bookings.
+    """
     later = bookings.alias("later")
     elapsed = epoch_seconds(later.c.starts_at) - epoch_seconds(consult.c.consult_at)
-    # The converted consults, found by one join (a hash join on PostgreSQL) rather than a lookup
-    # of each consult's bookings.
-    converted_ids = (
+    return (
         select(consult.c.request_id)
         .join(later, later.c.patient_ref == consult.c.patient_ref)
         .where(
@@ -177,6 +187,11 @@ def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> No
             elapsed <= CONVERSION_WINDOW_SECONDS,
         )
     )
+
+
+def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
+    consult = consultations.alias("consult")
+    converted_ids = _converted_ids(consult)
     if patients is not None:
         converted_ids = converted_ids.where(consult.c.patient_ref.in_(patients))
     converted = consultations.c.request_id.in_(converted_ids)

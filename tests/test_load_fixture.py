@@ -11,7 +11,7 @@ from data.load import import_files, import_frames
 from queries import schema
 from tests.conftest import TWO_WEEKS
 
-CONTRACT_FILES = ["locations", "capacity", "closures", "consultations", "bookings"]
+CONTRACT_FILES = ["locations", "capacity", "closures", "bookings", "consultations"]
 
 
 def fixture_paths(order=CONTRACT_FILES):
@@ -55,8 +55,8 @@ def test_two_weeks_fixture_imports_every_row(engine):
         ("locations", 2, 2, 0),
         ("capacity", 6, 6, 0),
         ("closures", 1, 1, 0),
-        ("consultations", 6, 6, 0),
         ("bookings", 10, 10, 0),
+        ("consultations", 6, 6, 0),
     ]
     with engine.connect() as conn:
         imports = conn.execute(select(schema.imports.c.kind, schema.imports.c.rows)).all()
@@ -117,7 +117,7 @@ def test_importing_the_same_files_twice_changes_nothing(loaded):
     before = snapshot(loaded, skip=("calendar", "imports"))
     summary = import_files(loaded, fixture_paths())
     assert snapshot(loaded, skip=("calendar", "imports")) == before
-    assert [f.updated for f in summary.files if f.kind in ("consultations", "bookings")] == [6, 10]
+    assert [f.updated for f in summary.files if f.kind in ("consultations", "bookings")] == [10, 6]
 
 
 def test_reimporting_a_changed_row_updates_it(loaded, tmp_path):
