@@ -181,6 +181,11 @@ def sidebar(
             # The dropdown's "Select all" brings every location back.
             wrap=False,
         )
+        chosen_count = len(state["f_locations"])
+        st.caption(
+            f"All {len(known)} locations" if chosen_count == len(known) and known
+            else f"{chosen_count} of {len(known)} locations"
+        )  # fmt: skip
         preset = st.selectbox(
             "Period", [*PRESETS, CUSTOM], key="f_preset", on_change=_on_preset_change
         )

@@ -64,6 +64,7 @@ def test_every_location_selected_draws_one_pooled_line_per_chart_and_says_so(app
     notes = [caption.value for caption in app.caption if POOLED_HINT in caption.value]
     assert len(notes) == 1
     assert f"all {LOCATIONS} selected locations" in notes[0]
+    assert f"All {LOCATIONS} locations" in [caption.value for caption in app.sidebar.caption]
 
 
 def test_eight_locations_are_still_pooled(app, nine_locations):
@@ -88,6 +89,7 @@ def test_seven_locations_get_a_line_each(app, nine_locations):
     assert sorted(lines["Are no-shows rising?"]) == sorted([*each, "All selected"])
     assert sorted(lines["How full are the rooms?"]) == sorted([*each, "All selected"])
     assert not [caption for caption in app.caption if POOLED_HINT in caption.value]
+    assert "7 of 9 locations" in [caption.value for caption in app.sidebar.caption]
 
 
 def _trace_names(at: AppTest) -> set[str]:
