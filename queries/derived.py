@@ -65,6 +65,31 @@ def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
     return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
 
 
+class scan_order(FunctionElement):
+    """A column as itself, for a GROUP BY that should sort a scan rather than walk an index.
+
+    On SQLite `+column`: grouping by (location_id, day) otherwise walks the (day, location_id)
+    index and reads the table row by row in index order, which inside an import's transaction
+    took most of a 100 s rebuild of five years of bookings.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(scan_order)
+def _scan_order_default(element, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(scan_order, "sqlite")
+def _scan_order_sqlite(element, compiler, **kw) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
 def refresh_after_import(
     conn: Connection,
     *,
@@ -219,7 +244,7 @@ def _per_day(
             *(counts.get(name, zero).label(name) for name in STAT_COLUMNS),
         )
         .where(*where)
-        .group_by(table.c.location_id, day_column)
+        .group_by(scan_order(table.c.location_id), scan_order(day_column))
     )
 
 
