@@ -14,6 +14,7 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,35 +183,28 @@ def _apply_file(
     """Check every chunk of one file and write the good ones; `_Refused` if any row is bad.
 
     Chunks after the first bad one are still checked (the report names every bad row) but no
-    longer written. Ids repeated across chunks are caught by `_KeysSeen`.
+    longer written. Ids repeated across chunks are caught by `_KeysSeen`. The next chunk is read
+    and checked in a thread while this one is written, so the database and Python work at once.
     """
     locations = stored_locations(conn)
-    keys = _KeysSeen(SPECS[kind].key)
     writer = ChunkWriter(conn, kind, source) if kind in CHUNKED_KINDS else None
     errors: list[RowError] = []
     rows = 0
     stored = None
-    for loaded in chunks:
-        if isinstance(loaded, RowError):
-            errors.append(loaded)
-            break
-        frame, lines = loaded
-        report(0.1, f"checking {rows + len(frame)} rows")
-        checked = validate(kind, frame, source=source, lines=lines, locations=locations)
-        errors += keys.check(checked, frame, lines, source)
-        rows += len(frame)
-        if any(error.line == 1 for error in checked.errors):
-            break  # the header is wrong: every chunk would say so again
-        if errors:
+    for chunk in _read_ahead(_checked(kind, source, chunks, locations)):
+        errors += chunk.errors
+        rows += chunk.rows
+        report(0.1, f"checked {rows} rows")
+        if chunk.checked is None or errors:
             continue
         if writer is not None:
-            writer.write(checked.rows)
+            writer.write(chunk.checked.rows)
             report(0.5, f"{rows} rows written")
             continue
         stored = store(
             conn,
             kind,
-            checked.rows,
+            chunk.checked.rows,
             source=source,
             progress=lambda done, text: report(0.3 + 0.7 * done, text),
         )
@@ -224,6 +218,49 @@ def _apply_file(
     if stored is None:
         raise _Refused([RowError(source, 1, "", "", "the file is empty (no header row)")])
     return FileResult(kind, source, rows, stored.inserted, stored.updated, stored.removed)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk, checked: its good rows (None if it could not be read) and its errors."""
+
+    checked: Checked | None
+    errors: list[RowError]
+    rows: int
+
+
+def _checked(
+    kind: str,
+    source: str,
+    chunks: Iterator[tuple[pd.DataFrame, np.ndarray] | RowError],
+    locations: dict[str, str],
+) -> Iterator[_Chunk]:
+    keys = _KeysSeen(SPECS[kind].key)
+    for loaded in chunks:
+        if isinstance(loaded, RowError):
+            yield _Chunk(None, [loaded], 0)
+            return
+        frame, lines = loaded
+        checked = validate(kind, frame, source=source, lines=lines, locations=locations)
+        yield _Chunk(checked, keys.check(checked, frame, lines, source), len(frame))
+        if any(error.line == 1 for error in checked.errors):
+            return  # the header is wrong: every chunk would say so again
+
+
+_END = object()
+
+
+def _read_ahead(items: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """`items`, the next one made in a thread while the caller works on this one.
+
+    Two chunks at most are in memory. pandas, Arrow and the database drivers release the GIL
+    for much of their work, so the two cores are both used.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(next, items, _END)
+        while (item := upcoming.result()) is not _END:
+            upcoming = pool.submit(next, items, _END)
+            yield item
 
 
 class _KeysSeen:
