@@ -18,6 +18,9 @@ PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52
 CUSTOM = "Custom"
 DEFAULT_PRESET = "Last 12 weeks"
 WEEK_STARTS = {"mon": "Monday", "sun": "Sunday"}
+# With more locations than this the sidebar offers an "All locations" toggle, and while it is on
+# the location picker is not drawn (one chip per location made every rerun slower).
+MANY_LOCATIONS = 7
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,11 @@ def _on_preset_change() -> None:
         st.session_state["f_range"] = st.session_state["f_shown_range"]
 
 
+def _on_all_change(known: list[str]) -> None:
+    # Either way the selection is every location: turning the toggle off shows it in the picker.
+    st.session_state["f_locations"] = list(known)
+
+
 def sidebar(
     *, locations: Mapping[str, str], last_activity: date | None, today: date
 ) -> tuple[Selection, list[str]]:
@@ -158,29 +166,39 @@ def sidebar(
     known = list(locations)
     notices: list[str] = []
     state = st.session_state
-    if "f_locations" not in state:
+    if "f_link_read" not in state:
         chosen, notices = parse_params(
             _current_query_params(), known_locations=known, last_activity=last_activity, today=today
         )
+        state["f_link_read"] = True
+        state["f_all"] = set(chosen.locations) == set(known)
         state["f_locations"] = list(chosen.locations)
         state["f_week_start"] = chosen.week_start
         state["f_preset"] = matching_preset(chosen.start, chosen.end, chosen.latest_week)
         state["f_range"] = (chosen.start, chosen.end)
         state["f_shown_range"] = (chosen.start, chosen.end)
-    # Options can change after an import: keep only ids that still exist.
-    state["f_locations"] = [loc for loc in state["f_locations"] if loc in locations]
+    # Options can change after an import: keep only ids that still exist. While the multiselect
+    # is not drawn, Streamlit may forget its value: every location is what it held then.
+    state["f_locations"] = [loc for loc in state.get("f_locations", known) if loc in locations]
 
     with st.sidebar:
-        st.multiselect(
-            "Locations",
-            options=known,
-            format_func=lambda loc: locations[loc],
-            key="f_locations",
-            placeholder="Choose locations",
-            # One row that scrolls: 200 chips wrapped filled the sidebar and slowed every rerun.
-            # The dropdown's "Select all" brings every location back.
-            wrap=False,
+        every = len(known) > MANY_LOCATIONS and st.toggle(
+            "All locations", key="f_all", on_change=_on_all_change, args=(known,)
         )
+        if every:
+            # 200 chips were the heaviest part of the page: no multiselect while all are shown.
+            state["f_locations"] = list(known)
+        else:
+            st.multiselect(
+                "Locations",
+                options=known,
+                format_func=lambda loc: locations[loc],
+                key="f_locations",
+                placeholder="Choose locations",
+                # One row that scrolls: 200 chips wrapped filled the sidebar.
+                # The dropdown's "Select all" brings every location back.
+                wrap=False,
+            )
         chosen_count = len(state["f_locations"])
         st.caption(
             f"All {len(known)} locations" if chosen_count == len(known) and known

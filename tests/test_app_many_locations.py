@@ -1,4 +1,5 @@
-"""Many locations selected: the trend charts pool them into one line and say so (AppTest).
+"""Many locations: the sidebar's "All locations" toggle, and the trend charts pool the chosen
+locations into one line and say so (AppTest).
 
 The data: the demo generator, 9 locations (more than the 7 colours of the palette) over about ten
 weeks ending 2026-03-18, in a SQLite file.
@@ -54,10 +55,55 @@ def _trend_lines(at: AppTest) -> dict[str, list[str]]:
     }
 
 
+def _pick(at: AppTest, ids: list[str]) -> None:
+    """Turn "All locations" off and choose `ids` in the picker."""
+    at.toggle(key="f_all").set_value(False).run()
+    at.multiselect(key="f_locations").set_value(ids).run()
+
+
+def test_without_locations_in_the_link_all_locations_is_on_and_the_picker_not_drawn(app):
+    app.run()
+    assert not app.exception
+    assert app.toggle(key="f_all").value is True
+    assert not app.multiselect
+    assert "location" not in app.query_params
+    assert f"All {LOCATIONS} locations" in [caption.value for caption in app.sidebar.caption]
+
+
+def test_turning_all_locations_off_shows_the_picker_with_every_location(app, nine_locations):
+    app.run()
+    app.toggle(key="f_all").set_value(False).run()
+    assert not app.exception
+    assert sorted(app.multiselect(key="f_locations").value) == sorted(nine_locations[1])
+    assert "location" not in app.query_params
+
+    two = sorted(nine_locations[1])[:2]
+    app.multiselect(key="f_locations").set_value(two).run()
+    assert app.query_params["location"] == two
+    assert "2 of 9 locations" in [caption.value for caption in app.sidebar.caption]
+
+    # On again: every location, the picker gone and no location in the link.
+    app.toggle(key="f_all").set_value(True).run()
+    assert not app.exception
+    assert not app.multiselect
+    assert "location" not in app.query_params
+    assert f"All {LOCATIONS} locations" in [caption.value for caption in app.sidebar.caption]
+
+
+def test_a_link_with_locations_turns_all_locations_off_and_fills_the_picker(app, nine_locations):
+    two = sorted(nine_locations[1])[-2:]
+    app.query_params["location"] = two
+    app.run()
+    assert not app.exception
+    assert app.toggle(key="f_all").value is False
+    assert app.multiselect(key="f_locations").value == two
+    assert app.query_params["location"] == two
+    assert "2 of 9 locations" in [caption.value for caption in app.sidebar.caption]
+
+
 def test_every_location_selected_draws_one_pooled_line_per_chart_and_says_so(app, nine_locations):
     app.run()
     assert not app.exception
-    assert len(app.multiselect(key="f_locations").value) == len(nine_locations[1]) == LOCATIONS
     lines = _trend_lines(app)
     assert sorted(lines) == sorted(TREND_TITLES)
     assert all(names == ["All selected"] for names in lines.values()), lines
@@ -70,7 +116,7 @@ def test_every_location_selected_draws_one_pooled_line_per_chart_and_says_so(app
 def test_eight_locations_are_still_pooled(app, nine_locations):
     app.run()
     eight = sorted(nine_locations[1])[:8]
-    app.multiselect(key="f_locations").set_value(eight).run()
+    _pick(app, eight)
     assert not app.exception
     assert all(names == ["All selected"] for names in _trend_lines(app).values())
     assert any("all 8 selected locations" in caption.value for caption in app.caption)
@@ -79,7 +125,7 @@ def test_eight_locations_are_still_pooled(app, nine_locations):
 def test_seven_locations_get_a_line_each(app, nine_locations):
     ids = sorted(nine_locations[1])[:7]
     app.run()
-    app.multiselect(key="f_locations").set_value(ids).run()
+    _pick(app, ids)
     assert not app.exception
     each = sorted(nine_locations[1][loc] for loc in ids)
     lines = _trend_lines(app)
@@ -112,7 +158,7 @@ def test_other_pages_pool_their_per_location_charts_too(app, nine_locations, pag
     assert any(POOLED_HINT in caption.value for caption in app.caption)
 
     three = sorted(nine_locations[1])[:3]
-    app.multiselect(key="f_locations").set_value(three).run()
+    _pick(app, three)
     assert not app.exception
     assert {nine_locations[1][loc] for loc in three} <= _trace_names(app)
     assert not [caption for caption in app.caption if POOLED_HINT in caption.value]
