@@ -229,7 +229,12 @@ class Touched:
         return Stored(inserted=len(frame) - len(old), updated=len(old))
 
     def refresh(
-        self, conn: Connection, *, sequences: bool = True, conversions: bool = True
+        self,
+        conn: Connection,
+        *,
+        sequences: bool = True,
+        conversions: bool = True,
+        booking_stats: bool = True,
     ) -> None:
         if self.everything:
             refresh_after_import(
@@ -238,6 +243,7 @@ class Touched:
                 location_ids=None,
                 sequences=sequences,
                 conversions=conversions,
+                booking_stats=booking_stats,
             )
             if conn.dialect.name == "postgresql":
                 # Fresh statistics after a bulk load: the planner otherwise assumes tiny tables.
@@ -284,10 +290,12 @@ class ChunkWriter:
         # Bulk-loaded rows were written with their own derived column; consultations never move
         # a sequence number.
         bulk = self.bulk is not None
+        bookings_file = self.kind == "bookings"
         self.touched.refresh(
             self.conn,
-            sequences=not bulk and self.kind == "bookings",
-            conversions=not (bulk and self.kind == "consultations"),
+            sequences=bookings_file and not bulk,
+            conversions=bookings_file or not bulk,
+            booking_stats=bookings_file,
         )
         self.conn.execute(
             insert(schema.imports).values(

@@ -33,6 +33,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -97,12 +98,15 @@ def refresh_after_import(
     location_ids: Collection[str] | None,
     sequences: bool = True,
     conversions: bool = True,
+    booking_stats: bool = True,
 ) -> None:
     """Recompute derived data for these patients and locations (`None` = all) in this transaction.
 
     `sequences=False` / `conversions=False` (everything only) skip the booking sequence numbers
     / the consult conversions, for rows that were written with them (`sequence_columns`,
-    `converted_column`: the bulk load into an empty table).
+    `converted_column`: the bulk load into an empty table). `booking_stats=False` (everything
+    only; no booking changed) keeps the daily counts taken from bookings and recounts the ones
+    taken from consultations.
 
     `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
     because the old dates of a replaced row are no longer known. Other locations where the patients
@@ -114,7 +118,10 @@ def refresh_after_import(
             _refresh_sequences(conn, None)
         if conversions:
             _refresh_conversions(conn, None)
-        _rebuild_stats(conn, _everywhere)
+        if booking_stats:
+            _rebuild_stats(conn, _everywhere)
+        else:
+            _recount_consultation_stats(conn)
         return
     patients = sorted(set(patient_refs))
     for chunk in _chunks(patients):
@@ -283,8 +290,9 @@ def _on_days_of_patients(patients: Sequence[str], *, besides: Sequence[str]) -> 
     return where
 
 
-def _daily_stats_select(where: Where) -> Select:
-    """SELECT of the `daily_location_stats` rows that `where` covers."""
+def _daily_stats_select(where: Where, *, with_bookings: bool = True) -> Select:
+    """SELECT of the `daily_location_stats` rows that `where` covers (zero booking counts and no
+    booking-only days without `with_bookings`)."""
     c, b = consultations.c, bookings.c
     occupying = b.status.in_(OCCUPYING)
     completed = b.status == "completed"
@@ -326,7 +334,8 @@ def _daily_stats_select(where: Where) -> Select:
         },
         where(bookings, b.start_date),
     )
-    days = union_all(requests, consults, infusions).subquery("days")
+    parts = (requests, consults, infusions) if with_bookings else (requests, consults)
+    days = union_all(*parts).subquery("days")
     return select(
         days.c.location_id,
         days.c.day,
@@ -343,3 +352,34 @@ def _rebuild_stats(conn: Connection, where: Where) -> None:
             ["location_id", "day", *STAT_COLUMNS], _daily_stats_select(where)
         )
     )
+
+
+CONSULTATION_STATS = (
+    "consult_requests",
+    "contacted_within_1h",
+    "consults_completed",
+    "consults_converted",
+)
+
+
+def _recount_consultation_stats(conn: Connection) -> None:
+    """Recount every day's consultation counts; the booking counts stay as stored.
+
+    After a consultations file only these can change, and counting them again reads the
+    requests alone, not millions of bookings as well.
+    """
+    stats = daily_location_stats
+    conn.execute(update(stats).values(dict.fromkeys(CONSULTATION_STATS, 0)))
+    insert_type = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    counted = insert_type(stats).from_select(
+        ["location_id", "day", *STAT_COLUMNS],
+        _daily_stats_select(_everywhere, with_bookings=False).where(true()),
+    )
+    conn.execute(
+        counted.on_conflict_do_update(
+            index_elements=[stats.c.location_id, stats.c.day],
+            set_={name: counted.excluded[name] for name in CONSULTATION_STATS},
+        )
+    )
+    # A day that only had requests and has none now.
+    conn.execute(delete(stats).where(*(stats.c[name] == 0 for name in STAT_COLUMNS)))
