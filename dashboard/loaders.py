@@ -16,7 +16,7 @@ from queries import capacity, catalog, consultations, infusions, overview, perio
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.scope import Scope
-from queries.weekly import weekly_metrics
+from queries.weekly import response_seconds, weekly_metrics
 
 TTL = 600  # seconds: an import shows within ten minutes without a restart
 ENTRIES = 64
@@ -61,8 +61,31 @@ def _selection_loader(fn: Callable) -> Callable:
     return st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)(load)
 
 
-weekly = _selection_loader(weekly_metrics)
-period_metrics = _selection_loader(period.period_metrics)
+# The contacted requests the medians are taken over: read once for a selection, they serve the
+# weekly report and the period table (the Overview shows both; each read took about a second).
+response_rows = _selection_loader(response_seconds)
+
+
+def _with_response_rows(fn: Callable, name: str) -> Callable:
+    """A cached loader for the weekly report or the period table, given the cached
+    `response_rows` of the same selection instead of reading the requests itself."""
+
+    def load(
+        url: str, allowed: Allowed, locations: Locations, start: date, end: date, week_start: str
+    ) -> pd.DataFrame:
+        rows = response_rows(url, allowed, locations, start, end, week_start)
+        return _read(
+            url, fn, allowed, locations=list(locations), start=start, end=end,
+            week_start=week_start, response_rows=rows,
+        )  # fmt: skip
+
+    load.__name__ = load.__qualname__ = name
+    load.__doc__ = fn.__doc__
+    return st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)(load)
+
+
+weekly = _with_response_rows(weekly_metrics, "weekly")
+period_metrics = _with_response_rows(period.period_metrics, "period_metrics")
 requests_by_week_and_channel = _selection_loader(consultations.requests_by_week_and_channel)
 indication_mix = _selection_loader(consultations.indication_mix)
 response_time_distribution = _selection_loader(consultations.response_time_distribution)

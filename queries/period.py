@@ -30,9 +30,11 @@ def period_metrics(
     start: date,
     end: date,
     week_start: str = "mon",
+    response_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The weekly report's metrics for the whole weeks holding `start`..`end`, one row per selected
-    location then `ALL`: `location_id` and the report's columns 3-19."""
+    location then `ALL`: `location_id` and the report's columns 3-19. `response_rows`, if given,
+    is `weekly.response_seconds` for the same arguments, and the requests are not read again."""
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
     first, last = week_range(start, end, week_start)
@@ -47,7 +49,10 @@ def period_metrics(
     available = weekly._available_minutes(conn, WHOLE_PERIOD, selected, first, last)
     for location_id, minutes in by_location(available).items():
         totals.setdefault(location_id, {})["available_minutes"] = minutes
-    medians = by_location(weekly._response_medians(conn, WHOLE_PERIOD, selected, first, last))
+    if response_rows is None:
+        response_rows = weekly._response_seconds(conn, WHOLE_PERIOD, selected, first, last)
+    # The whole period is one bucket, whatever week each request fell in.
+    medians = by_location(weekly._response_medians(response_rows.assign(week=first)))
 
     rows = []
     pooled = dict.fromkeys(weekly.SUMMED, 0)

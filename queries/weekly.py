@@ -61,11 +61,13 @@ def weekly_metrics(
     start: date,
     end: date,
     week_start: str = "mon",
+    response_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The weekly report for the weeks holding `start`..`end`: the spec's 19 columns, in order.
 
     `locations=None` asks for every location; `scope` narrows what is read, and `ALL` pools only
-    the locations read. Unknown location ids raise ValueError.
+    the locations read. Unknown location ids raise ValueError. `response_rows`, if given, is
+    `response_seconds` for the same arguments, and the requests are not read again.
     """
     if week_start not in WEEK_COLUMNS:
         raise ValueError(f"week_start must be one of {sorted(WEEK_COLUMNS)}, not {week_start!r}")
@@ -80,7 +82,9 @@ def weekly_metrics(
     totals = _day_stat_sums(conn, week, selected, first, last)
     for key, minutes in _available_minutes(conn, week, selected, first, last).items():
         totals.setdefault(key, {})["available_minutes"] = minutes
-    medians = _response_medians(conn, week, selected, first, last)
+    if response_rows is None:
+        response_rows = _response_seconds(conn, week, selected, first, last)
+    medians = _response_medians(response_rows)
 
     rows = []
     for week_day in weeks if selected else []:
@@ -156,14 +160,36 @@ def _available_minutes(
     return {(row.week, row.location_id): int(row.minutes) for row in conn.execute(stmt)}
 
 
-def _response_medians(
-    conn: Connection, week, selected: list[str], first: date, last: date
-) -> dict[Key, Fraction]:
-    """Median response minutes per week and location, and per week over all selected (`ALL`).
+def response_seconds(
+    conn: Connection,
+    *,
+    scope: Scope,
+    locations: Sequence[str] | None,
+    start: date,
+    end: date,
+    week_start: str = "mon",
+) -> pd.DataFrame:
+    """The contacted requests the medians are taken over, for the weeks holding `start`..`end`:
+    `week`, `location_id`, `seconds` (whole seconds to first contact).
 
-    One read of the period's contacted requests (three narrow columns) serves both groupings;
-    two window-function sorts in the database took most of the report's time at network scale.
+    Read once, it serves `weekly_metrics` and `period.period_metrics` for the same arguments
+    (their `response_rows`), so a page showing both reads the requests once.
     """
+    if week_start not in WEEK_COLUMNS:
+        raise ValueError(f"week_start must be one of {sorted(WEEK_COLUMNS)}, not {week_start!r}")
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    selected = _selected_locations(conn, scope, locations)
+    first = week_start_of(start, week_start)
+    last = week_start_of(end, week_start) + timedelta(days=6)
+    return _response_seconds(conn, WEEK_COLUMNS[week_start], selected, first, last)
+
+
+def _response_seconds(
+    conn: Connection, week, selected: list[str], first: date, last: date
+) -> pd.DataFrame:
+    """One read of the period's contacted requests (three narrow columns) serves every grouping;
+    two window-function sorts in the database took most of the report's time at network scale."""
     c = consultations.c
     stmt = (
         select(week.label("week"), c.location_id, c.response_minutes)
@@ -178,10 +204,17 @@ def _response_medians(
     found = [tuple(row) for row in conn.execute(stmt)]
     names = ("week", "location_id", "minutes")
     rows = pd.DataFrame({name: [row[n] for row in found] for n, name in enumerate(names)})
-    # Timestamps carry whole seconds, so each stored float is an exact count of seconds / 60;
-    # in whole seconds twice a median is an exact integer, and a half-way median (33.65) stays
-    # exact for rounding.
+    # Timestamps carry whole seconds, so each stored float is an exact count of seconds / 60.
     rows["seconds"] = (rows["minutes"].astype("float64") * 60).round().astype("int64")
+    return rows[["week", "location_id", "seconds"]]
+
+
+def _response_medians(rows: pd.DataFrame) -> dict[Key, Fraction]:
+    """Median response minutes per `week` and location, and per `week` over all rows (`ALL`).
+
+    In whole seconds twice a median is an exact integer, and a half-way median (33.65) stays
+    exact for rounding.
+    """
     medians: dict[Key, Fraction] = {}
     for key, median in rows.groupby(["week", "location_id"])["seconds"].median().items():
         medians[key] = Fraction(round(median * 2), 120)

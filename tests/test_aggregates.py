@@ -16,7 +16,7 @@ from data.load import import_frames
 from queries.consultations import FUNNEL_STAGES, funnel_by_location
 from queries.period import period_metrics
 from queries.scope import EVERYTHING
-from queries.weekly import weekly_metrics
+from queries.weekly import response_seconds, weekly_metrics
 from tests.builders import add_consultation, add_location, report
 
 TODAY = date(2025, 3, 31)
@@ -58,13 +58,21 @@ def _assert_equal(ours: pd.DataFrame, reference: pd.DataFrame) -> None:
 
 
 def _check_reports(engine) -> None:
+    selection = {"scope": EVERYTHING, "locations": None, "start": START, "end": TODAY}
     with engine.connect() as conn:
         raw = read_raw(conn)
-        weekly = weekly_metrics(conn, scope=EVERYTHING, locations=None, start=START, end=TODAY)
-        period = period_metrics(conn, scope=EVERYTHING, locations=None, start=START, end=TODAY)
-    _assert_equal(weekly, weekly_report(raw, start=START, end=TODAY))
+        weekly = weekly_metrics(conn, **selection)
+        period = period_metrics(conn, **selection)
+        # The dashboard reads the requests once and hands them to both.
+        rows = response_seconds(conn, **selection)
+        shared_weekly = weekly_metrics(conn, **selection, response_rows=rows)
+        shared_period = period_metrics(conn, **selection, response_rows=rows)
+    expected_weekly = weekly_report(raw, start=START, end=TODAY)
     expected = weekly_report(raw, start=START, end=TODAY, whole_period=True)
-    _assert_equal(period, expected.drop(columns="week_start"))
+    for ours in (weekly, shared_weekly):
+        _assert_equal(ours, expected_weekly)
+    for ours in (period, shared_period):
+        _assert_equal(ours, expected.drop(columns="week_start"))
 
 
 def test_weekly_and_period_figures_equal_raw_rows_after_import_and_replacing_reimport(
