@@ -183,15 +183,20 @@ def _apply_file(
     """Check every chunk of one file and write the good ones; `_Refused` if any row is bad.
 
     Chunks after the first bad one are still checked (the report names every bad row) but no
-    longer written. Ids repeated across chunks are caught by `_KeysSeen`. The next chunk is read
-    and checked in a thread while this one is written, so the database and Python work at once.
+    longer written. Ids repeated across chunks are caught by `_KeysSeen`. On PostgreSQL the next
+    chunk is read and checked in a thread while this one is written, so both cores work.
     """
     locations = stored_locations(conn)
     writer = ChunkWriter(conn, kind, source) if kind in CHUNKED_KINDS else None
     errors: list[RowError] = []
     rows = 0
     stored = None
-    for chunk in _read_ahead(_checked(kind, source, chunks, locations)):
+    checked = _checked(kind, source, chunks, locations)
+    # SQLite's driver lets go of the GIL for every row it steps, and a busy reader thread then
+    # holds the writer up row after row (seen: 0.3-0.8 s per 10,000 staged rows, against 1.5 s
+    # for 434,000 without it); PostgreSQL's COPY hands over a chunk in one call.
+    ahead = _read_ahead(checked) if conn.dialect.name == "postgresql" else checked
+    for chunk in ahead:
         errors += chunk.errors
         rows += chunk.rows
         report(0.1, f"checked {rows} rows")
