@@ -35,6 +35,7 @@ WITH_LOCATIONS = {
     "queries.infusions.no_shows_by_location_and_weekday": PERIOD,
     "queries.overview.kpi_summary": {"week": date(2026, 3, 9)},
     "queries.period.period_metrics": PERIOD,
+    "queries.weekly.response_seconds": PERIOD,
     "queries.weekly.weekly_metrics": PERIOD,
 }
 # Scoped query functions without `locations`: checked by hand below.
