@@ -246,8 +246,9 @@ class Touched:
                 booking_stats=booking_stats,
             )
             if conn.dialect.name == "postgresql":
-                # Fresh statistics after a bulk load: the planner otherwise assumes tiny tables.
-                conn.exec_driver_sql("ANALYZE")
+                # Fresh statistics for the tables the refresh rewrote: the planner otherwise
+                # assumes tiny tables. A bulk-loaded table was analyzed when it was indexed.
+                conn.exec_driver_sql("ANALYZE daily_location_stats, consultations, bookings")
             return
         refresh_after_import(conn, patient_refs=self.patients, location_ids=self.locations)
 
