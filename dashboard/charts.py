@@ -103,13 +103,10 @@ def pooled_note(table: pd.DataFrame) -> str | None:
     )
 
 
-def _pooled_counts(table: pd.DataFrame, category: str, count: str) -> pd.DataFrame:
-    """`table` as it is, or with more than `MAX_LOCATIONS` locations, the `count` of all of them
-    added up per `category` (in the order the categories first appear) as `ALL` rows."""
-    if not pools_locations(table):
-        return table
-    summed = table.groupby(category, sort=False, as_index=False)[count].sum()
-    return summed.assign(location_id=NETWORK)
+def _each_or_pooled(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows a chart draws: each location's, or with more than `MAX_LOCATIONS` the pooled
+    `ALL` rows only (a table without them has none of the network)."""
+    return table[(table["location_id"] == NETWORK) == pools_locations(table)]
 
 
 def weekly_trend(
@@ -175,9 +172,7 @@ def indication_mix(
     """Requests per indication, one bar group per location (one bar of all of them together when
     there are more than `MAX_LOCATIONS`)."""
     figure = go.Figure()
-    for location_id, rows in _pooled_counts(table, "indication", "requests").groupby(
-        "location_id", sort=True
-    ):
+    for location_id, rows in _each_or_pooled(table).groupby("location_id", sort=True):
         figure.add_trace(
             go.Bar(
                 y=[INDICATION_LABELS.get(code, code) for code in rows["indication"]],
@@ -211,9 +206,7 @@ def funnel(
     """Requests reaching each stage, one bar group per location (one bar of all of them together
     when there are more than `MAX_LOCATIONS`)."""
     figure = go.Figure()
-    for location_id, rows in _pooled_counts(table, "stage", "requests").groupby(
-        "location_id", sort=True
-    ):
+    for location_id, rows in _each_or_pooled(table).groupby("location_id", sort=True):
         figure.add_trace(
             go.Bar(
                 x=rows["stage"],
@@ -377,8 +370,7 @@ def weeks_ahead(
 ) -> go.Figure:
     """Booked share of the available room-hours in the coming weeks, one bar per location; with
     more than `MAX_LOCATIONS`, the pooled `ALL` rows only (without them, none of the network)."""
-    pooled = pools_locations(table)
-    table = table[(table["location_id"] == NETWORK) == pooled]
+    table = _each_or_pooled(table)
     figure = go.Figure()
     for location_id, rows in table.groupby("location_id", sort=True):
         figure.add_trace(

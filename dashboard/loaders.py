@@ -44,15 +44,16 @@ def latest_activity_date(url: str, allowed: Allowed) -> date | None:
     return _read(url, catalog.latest_activity_date, allowed)
 
 
-def _selection_loader(fn: Callable) -> Callable:
+def _selection_loader(fn: Callable, **options) -> Callable:
     """A cached loader for a `fn(conn, *, scope, locations, start, end, week_start)` query."""
 
     def load(
         url: str, allowed: Allowed, locations: Locations, start: date, end: date, week_start: str
     ) -> pd.DataFrame:
         return _read(
-            url, fn, allowed, locations=list(locations), start=start, end=end, week_start=week_start
-        )
+            url, fn, allowed, locations=list(locations), start=start, end=end,
+            week_start=week_start, **options,
+        )  # fmt: skip
 
     # Streamlit keys a cache by the function's qualified name and source; every loader made here
     # shares the source, so each gets its own name before it is cached.
@@ -87,9 +88,10 @@ def _with_response_rows(fn: Callable, name: str) -> Callable:
 weekly = _with_response_rows(weekly_metrics, "weekly")
 period_metrics = _with_response_rows(period.period_metrics, "period_metrics")
 requests_by_week_and_channel = _selection_loader(consultations.requests_by_week_and_channel)
-indication_mix = _selection_loader(consultations.indication_mix)
+# With the pooled ALL rows: the charts show them instead of each location past the palette.
+indication_mix = _selection_loader(consultations.indication_mix, with_network=True)
 response_time_distribution = _selection_loader(consultations.response_time_distribution)
-funnel_by_location = _selection_loader(consultations.funnel_by_location)
+funnel_by_location = _selection_loader(consultations.funnel_by_location, with_network=True)
 bookings_by_week_and_status = _selection_loader(infusions.bookings_by_week_and_status)
 no_shows_by_location_and_weekday = _selection_loader(infusions.no_shows_by_location_and_weekday)
 occupied_rooms_by_weekday_hour = _selection_loader(capacity.occupied_rooms_by_weekday_hour)

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, lite
 from queries.page_filters import period_condition, week_column
 from queries.schema import bookings, calendar, consultations
 from queries.scope import Scope
+from queries.weekly import ALL
 
 # Upper bounds (minutes, inclusive) of the response-time buckets; the 60-minute edge matches
 # the weekly metric "contacted within 1 h".
@@ -76,9 +77,10 @@ def indication_mix(
     start: date,
     end: date,
     week_start: str = "mon",
+    with_network: bool = False,
 ) -> pd.DataFrame:
     """Requests received in the period per location and indication: `location_id`, `indication`,
-    `requests`."""
+    `requests` (and the pooled `ALL` rows `with_network`)."""
     stmt = (
         select(
             consultations.c.location_id,
@@ -93,7 +95,10 @@ def indication_mix(
         .group_by(consultations.c.location_id, consultations.c.indication)
         .order_by(consultations.c.location_id, consultations.c.indication)
     )
-    return pd.DataFrame(conn.execute(stmt).all(), columns=["location_id", "indication", "requests"])
+    table = pd.DataFrame(
+        conn.execute(stmt).all(), columns=["location_id", "indication", "requests"]
+    )
+    return _with_network(table, "indication") if with_network else table
 
 
 def response_time_distribution(
@@ -137,9 +142,10 @@ def funnel_by_location(
     start: date,
     end: date,
     week_start: str = "mon",
+    with_network: bool = False,
 ) -> pd.DataFrame:
     """How far the requests received in the period got, per location: `location_id`, `stage`,
-    `requests` (stages in `FUNNEL_STAGES` order).
+    `requests` (stages in `FUNNEL_STAGES` order; the pooled `ALL` rows `with_network`).
 
     A request reaches "First infusion" when its consult was completed and its patient has a
     completed booking (any location) at or after the consult, and "Series completed" when that
@@ -179,4 +185,12 @@ def funnel_by_location(
         for location, *counts in conn.execute(stmt).all()
         for stage, count in zip(FUNNEL_STAGES, counts, strict=True)
     ]
-    return pd.DataFrame(rows, columns=["location_id", "stage", "requests"])
+    table = pd.DataFrame(rows, columns=["location_id", "stage", "requests"])
+    return _with_network(table, "stage") if with_network else table
+
+
+def _with_network(table: pd.DataFrame, category: str) -> pd.DataFrame:
+    """`table` and, after it, `ALL` rows: the requests of all its locations per `category`."""
+    pooled = table.groupby(category, sort=False, as_index=False)["requests"].sum()
+    pooled = pooled.assign(location_id=ALL)[list(table.columns)]
+    return pd.concat([table, pooled], ignore_index=True)

@@ -229,3 +229,25 @@ def test_visible_locations_hide_what_the_scope_does_not_allow(conn):
 def test_latest_activity_date_follows_scope(conn):
     assert latest_activity_date(conn, scope=SCOPE) == date(2026, 3, 16)
     assert latest_activity_date(conn, scope=Scope(allowed=frozenset({"a"}))) == date(2026, 3, 8)
+
+
+def test_indication_mix_with_network_adds_the_selection_pooled(conn):
+    table = indication_mix(conn, scope=SCOPE, locations=None, with_network=True, **PERIOD)
+    assert sorted(r for r in _records(table) if r[0] == "ALL") == [
+        ("ALL", "anxiety", 1),
+        ("ALL", "depression", 3),
+        ("ALL", "ptsd", 1),
+    ]
+
+
+def test_funnel_with_network_pools_the_selected_locations_only(conn):
+    both = funnel_by_location(conn, scope=SCOPE, locations=None, with_network=True, **PERIOD)
+    assert [r for r in _records(both) if r[0] == "ALL"] == [
+        ("ALL", "Requests", 5),
+        ("ALL", "Contacted", 4),
+        ("ALL", "Consult completed", 3),
+        ("ALL", "First infusion", 2),
+        ("ALL", "Series completed", 1),
+    ]
+    one = funnel_by_location(conn, scope=SCOPE, locations=["b"], with_network=True, **PERIOD)
+    assert [r[2] for r in _records(one) if r[0] == "ALL"] == [2, 1, 1, 1, 1]
