@@ -90,14 +90,25 @@ def _assert_no_clinic_data(page) -> None:
 def _download(page, label: str) -> bytes:
     # A click that lands while a rerun replaces the button is dropped by Streamlit's front end
     # (seen once in CI right after sign-in), so click on a settled page and once more if needed.
-    for attempt in range(2):
+    # The front end also disables every widget while its connection to the server is being
+    # re-established (seen in CI: the button stayed disabled for a minute after sign-in); a
+    # reload opens a fresh connection with the same signed-in session.
+    for attempt in range(3):
         wait_settled(page)
+        button = page.get_by_role("button", name=label)
+        try:
+            expect(button).to_be_enabled(timeout=20_000)
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.reload()
+            continue
         try:
             with page.expect_download(timeout=30_000) as info:
-                page.get_by_role("button", name=label).click()
+                button.click(timeout=10_000)
             return info.value.path().read_bytes()
         except PlaywrightTimeoutError:
-            if attempt:
+            if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
