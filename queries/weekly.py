@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, exists, func, or_, select
 
-from queries.calendar_table import week_start as week_start_of
 from queries.db import default_url, open_database
 from queries.metric_definitions import WEEKLY_COLUMN_NAMES, WEEKLY_COLUMNS
+from queries.page_filters import week_range
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.schema import (
@@ -69,14 +69,9 @@ def weekly_metrics(
     the locations read. Unknown location ids raise ValueError. `response_rows`, if given, is
     `response_seconds` for the same arguments, and the requests are not read again.
     """
-    if week_start not in WEEK_COLUMNS:
-        raise ValueError(f"week_start must be one of {sorted(WEEK_COLUMNS)}, not {week_start!r}")
-    if start > end:
-        raise ValueError(f"start {start} is after end {end}")
+    first, last = _whole_weeks(start, end, week_start)
     selected = _selected_locations(conn, scope, locations)
     week = WEEK_COLUMNS[week_start]
-    first = week_start_of(start, week_start)
-    last = week_start_of(end, week_start) + timedelta(days=6)
     weeks = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
 
     totals = _day_stat_sums(conn, week, selected, first, last)
@@ -160,6 +155,15 @@ def _available_minutes(
     return {(row.week, row.location_id): int(row.minutes) for row in conn.execute(stmt)}
 
 
+def _whole_weeks(start: date, end: date, week_start: str) -> tuple[date, date]:
+    """First and last day of the weeks holding `start`..`end`; ValueError for bad arguments."""
+    if week_start not in WEEK_COLUMNS:
+        raise ValueError(f"week_start must be one of {sorted(WEEK_COLUMNS)}, not {week_start!r}")
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    return week_range(start, end, week_start)
+
+
 def response_seconds(
     conn: Connection,
     *,
@@ -175,13 +179,8 @@ def response_seconds(
     Read once, it serves `weekly_metrics` and `period.period_metrics` for the same arguments
     (their `response_rows`), so a page showing both reads the requests once.
     """
-    if week_start not in WEEK_COLUMNS:
-        raise ValueError(f"week_start must be one of {sorted(WEEK_COLUMNS)}, not {week_start!r}")
-    if start > end:
-        raise ValueError(f"start {start} is after end {end}")
+    first, last = _whole_weeks(start, end, week_start)
     selected = _selected_locations(conn, scope, locations)
-    first = week_start_of(start, week_start)
-    last = week_start_of(end, week_start) + timedelta(days=6)
     return _response_seconds(conn, WEEK_COLUMNS[week_start], selected, first, last)
 
 
