@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -41,6 +42,8 @@ from queries.schema import bookings, consultations, daily_location_stats
 
 OCCUPYING = ("scheduled", "completed", "no_show", "late_cancel")
 CONVERSION_WINDOW_SECONDS = 30 * 24 * 60 * 60
+# Days from a consult's day that can hold a booking at most 30 days after it.
+CONVERSION_SEARCH_DAYS = 31
 # Keeps every IN list well below SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 5000
 
@@ -64,6 +67,32 @@ def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
     # SQLite stores timestamps as text; strftime('%s') parses it. String comparison would not do:
     # '... 10:00:00' and '... 10:00:00.000000' sort differently although they are the same instant.
     return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
+
+
+class day_start(FunctionElement):
+    """The start of a naive timestamp's day, `days` later: a bound to compare timestamps with.
+
+    On SQLite the text `YYYY-MM-DD`, which sorts before every timestamp of that day and after every
+    timestamp of the day before, whatever follows the date in the stored text.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement, days: int = 0) -> None:
+        super().__init__(column, literal_column(str(int(days))))
+        self.type = column.type
+
+
+@compiles(day_start)
+def _day_start_postgresql(element, compiler, **kw) -> str:
+    column, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return "(date_trunc('day', " + column + ") + " + days + " * INTERVAL '1 day')"
+
+
+@compiles(day_start, "sqlite")
+def _day_start_sqlite(element, compiler, **kw) -> str:
+    column, days = (compiler.process(clause, **kw) for clause in element.clauses)
+    return "date(" + column + ", '+" + days + " days')"
 
 
 class scan_order(FunctionElement):
@@ -198,35 +227,35 @@ def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None
 
 def converted_column(source) -> ColumnElement[bool]:
     """`converted` of each row of `source` (consultations, or rows shaped alike), as stored."""
-    return source.c.request_id.in_(_converted_ids(source.alias("consult"))).label("converted")
+    return _converted(source).label("converted")
 
 
-def _converted_ids(consult) -> Select:
-    """Request ids of `consult`'s rows that converted: a completed consult whose patient has a
-    completed booking starting 0 to 30 days after it.
+def _converted(consult) -> ColumnElement[bool]:
+    """A completed consult whose patient has a completed booking starting 0 to 30 days after it.
 
-    One join (a hash join on PostgreSQL) rather than a lookup of each consult's bookings.
+    The booking is looked up through `ix_bookings_patient` (patient_ref, starts_at): the range from
+    the consult's day to 31 days later holds every booking that can count (a superset on either
+    database, whatever the text form of the timestamps), and the exact 30 days are then checked in
+    whole seconds. It stops at the first booking found. (A join of every consult to every booking
+    of its patient, with both timestamps converted for each pair, took twice as long on SQLite.)
     """
     later = bookings.alias("later")
     elapsed = epoch_seconds(later.c.starts_at) - epoch_seconds(consult.c.consult_at)
-    return (
-        select(consult.c.request_id)
-        .join(later, later.c.patient_ref == consult.c.patient_ref)
-        .where(
-            consult.c.consult_status == "completed",
+    return and_(
+        consult.c.consult_status == "completed",
+        exists().where(
+            later.c.patient_ref == consult.c.patient_ref,
+            later.c.starts_at >= day_start(consult.c.consult_at),
+            later.c.starts_at < day_start(consult.c.consult_at, CONVERSION_SEARCH_DAYS),
             later.c.status == "completed",
             elapsed >= 0,
             elapsed <= CONVERSION_WINDOW_SECONDS,
-        )
+        ),
     )
 
 
 def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
-    consult = consultations.alias("consult")
-    converted_ids = _converted_ids(consult)
-    if patients is not None:
-        converted_ids = converted_ids.where(consult.c.patient_ref.in_(patients))
-    converted = consultations.c.request_id.in_(converted_ids)
+    converted = _converted(consultations)
     # Only rows whose flag is wrong are written, and a wrong flag's right value is its negation.
     stmt = update(consultations).where(consultations.c.converted != converted)
     stmt = stmt.values(converted=not_(consultations.c.converted))

@@ -195,6 +195,38 @@ def test_refresh_after_insert_and_after_updates_matches_reference(engine):
         assert conn.scalar(select(consultations.c.converted)) == 0
 
 
+@pytest.mark.parametrize(
+    ("booking_at", "status", "converts"),
+    [
+        ("2026-03-10 23:29:59", "completed", False),  # a second before the consult
+        ("2026-03-10 23:30:00", "completed", True),  # at the consult
+        ("2026-03-11 00:10:00", "completed", True),  # the next day
+        ("2026-04-09 23:30:00", "completed", True),  # exactly 30 days after
+        ("2026-04-09 23:30:01", "completed", False),  # a second too late
+        ("2026-03-20 10:00:00", "cancelled", False),  # in the window, not completed
+    ],
+)
+def test_conversion_counts_a_completed_booking_0_to_30_days_after_the_consult(
+    engine, booking_at, status, converts
+):
+    with engine.begin() as conn:
+        add_location(conn, "aaa")
+        add_consultation(
+            conn,
+            "c1",
+            "aaa",
+            "2026-03-09 09:00",
+            consult_at="2026-03-10 23:30",
+            status="completed",
+            patient_ref="p1",
+        )
+        add_booking(conn, "b1", "aaa", "p1", booking_at, status=status)
+        add_booking(conn, "other", "aaa", "p2", "2026-03-11 09:00")  # another patient's
+        refresh_all(conn)
+        assert bool(conn.scalar(select(consultations.c.converted))) is converts
+        assert_matches_reference(conn)
+
+
 @pytest.mark.parametrize("chunk", [5000, 1])
 def test_partial_refreshes_after_random_replacements_match_reference(engine, monkeypatch, chunk):
     # With a chunk of 1, refreshes touching two patients take the rebuild-everything path.
