@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from data.bulk_load import BulkLoad
 from data.timezone_change import changed_timezones, redate
 from queries import schema
-from queries.derived import converted_column, refresh_after_import, sequence_columns
+from queries.derived import refresh_after_import, refresh_all_conversions, sequence_columns
 
 BATCH_ROWS = 10_000
 
@@ -274,7 +274,11 @@ class ChunkWriter:
         if self.touched.empty:
             if self.bulk is None:
                 self.bulk = BulkLoad(
-                    self.conn, self.table, list(frame.columns), _DERIVED.get(self.kind)
+                    self.conn,
+                    self.table,
+                    list(frame.columns),
+                    _DERIVED.get(self.kind),
+                    _AFTER_LOAD.get(self.kind),
                 )
             self.bulk.write(frame, _driver_values)
             self.inserted += len(frame)
@@ -501,8 +505,9 @@ _WRITERS = {
 }
 _CHUNKED = {"consultations": schema.consultations, "bookings": schema.bookings}
 _FRAMES = {"consultations": _consultation_frame, "bookings": _booking_frame}
-# Columns a bulk load computes as it writes (from the stored bookings, for conversions).
-_DERIVED = {
-    "bookings": sequence_columns,
-    "consultations": lambda staging: [converted_column(staging)],
-}
+# What a bulk load computes as it writes: the booking sequence numbers, which most rows carry,
+# in the move from staging; a consult's conversion (a quarter of them), by one UPDATE of the
+# loaded rows before they are indexed. Measured at full size (1.56 million requests) on SQLite:
+# the finish took 27.6 s with a move, 16.3 s with the UPDATE (6.2 s of it), at a higher load.
+_DERIVED = {"bookings": sequence_columns}
+_AFTER_LOAD = {"consultations": refresh_all_conversions}

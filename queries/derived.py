@@ -132,8 +132,8 @@ def refresh_after_import(
     """Recompute derived data for these patients and locations (`None` = all) in this transaction.
 
     `sequences=False` / `conversions=False` (everything only) skip the booking sequence numbers
-    / the consult conversions, for rows that were written with them (`sequence_columns`,
-    `converted_column`: the bulk load into an empty table). `booking_stats=False` (everything
+    / the consult conversions, for rows that were given them by the bulk load into an empty
+    table (`sequence_columns`, `refresh_all_conversions`). `booking_stats=False` (everything
     only; no booking changed) keeps the daily counts taken from bookings and recounts the ones
     taken from consultations.
 
@@ -225,11 +225,6 @@ def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None
     )
 
 
-def converted_column(source) -> ColumnElement[bool]:
-    """`converted` of each row of `source` (consultations, or rows shaped alike), as stored."""
-    return _converted(source).label("converted")
-
-
 def _converted(consult) -> ColumnElement[bool]:
     """A completed consult whose patient has a completed booking starting 0 to 30 days after it.
 
@@ -252,6 +247,11 @@ def _converted(consult) -> ColumnElement[bool]:
             elapsed <= CONVERSION_WINDOW_SECONDS,
         ),
     )
+
+
+def refresh_all_conversions(conn: Connection) -> None:
+    """Set every consult's `converted` (a bulk load's consultations, written with False)."""
+    _refresh_conversions(conn, None)
 
 
 def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
