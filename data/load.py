@@ -14,8 +14,8 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data.bulk_load import import_settings
-from data.contract import KINDS, SPECS, Checked, RowError, validate
+from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead
+from data.contract import KINDS, SPECS, RowError
 from data.store import ChunkWriter, store, stored_locations
 from data.xlsx_input import read_xlsx
 
@@ -149,21 +150,80 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
     summary = ImportSummary()
     errors: list[RowError] = []
     refused: list[str] = []
-    for number, (kind, source, read, item) in enumerate(jobs):
-        report = _scaled(progress, number, len(jobs), source)
-        report(0.0, "reading")
-        try:
-            with engine.begin() as conn, import_settings(conn):
-                result = _apply_file(conn, kind, source, read(item), report)
-        except _Refused as refusal:
-            errors += refusal.errors
-            refused.append(source)
-            continue
-        summary.files.append(result)
-        report(1.0, "done")
+    ahead = _FileAhead(jobs)
+    try:
+        for number, (kind, source, _read, _item) in enumerate(jobs):
+            report = _scaled(progress, number, len(jobs), source)
+            report(0.0, "reading")
+            try:
+                with engine.begin() as conn, import_settings(conn):
+                    result = _apply_file(
+                        conn,
+                        kind,
+                        source,
+                        partial(ahead.checked, number, sqlite=conn.dialect.name == "sqlite"),
+                        report,
+                        before_finish=partial(ahead.start, number + 1),
+                    )
+            except _Refused as refusal:
+                errors += refusal.errors
+                refused.append(source)
+                continue
+            summary.files.append(result)
+            report(1.0, "done")
+    finally:
+        ahead.close()
     if errors:
         raise ImportRefused(errors, summary=summary, refused=refused)
     return summary
+
+
+class _FileAhead:
+    """The jobs' checked chunks; a big file's read and checked ahead while the one before finishes.
+
+    Finishing a consultations or bookings file is minutes of set-based statements in the
+    database (moves, indexes, aggregates); meanwhile the next such file is read and checked in a
+    thread (`Prefetch`), which took 10-12 s of the full-size import before it could start.
+    """
+
+    def __init__(self, jobs: list) -> None:
+        self.jobs = jobs
+        self.prefetch: Prefetch | None = None
+        self.number = -1
+
+    def start(self, number: int, locations: dict[str, str]) -> None:
+        """Start reading job `number` if it is a big file (`locations` as its check needs them)."""
+        if self.prefetch is not None or number >= len(self.jobs):
+            return
+        kind, source, read, item = self.jobs[number]
+        if kind in CHUNKED_KINDS:
+            self.prefetch = Prefetch(kind, source, read(item), locations)
+            self.number = number
+
+    def checked(
+        self, number: int, locations: dict[str, str], *, sqlite: bool
+    ) -> Iterator[CheckedChunk]:
+        """Job `number`'s checked chunks: prefetched if they were checked against `locations`."""
+        kind, source, read, item = self.jobs[number]
+        prefetch = self.prefetch if self.number == number else None
+        if prefetch is not None:
+            self.prefetch = None
+            if prefetch.locations == locations:
+                return _replayed(prefetch, wait_for_all=sqlite)
+            prefetch.close()  # the locations changed since (another import): check again
+        return checked_chunks(kind, source, read(item), locations)
+
+    def close(self) -> None:
+        if self.prefetch is not None:
+            self.prefetch.close()
+            self.prefetch = None
+
+
+def _replayed(prefetch: Prefetch, *, wait_for_all: bool) -> Iterator[CheckedChunk]:
+    try:
+        yield from prefetch.replay(wait_for_all=wait_for_all)
+    finally:
+        prefetch.close()
 
 
 class _Refused(Exception):
@@ -177,25 +237,29 @@ def _apply_file(
     conn: Connection,
     kind: str,
     source: str,
-    chunks: Iterator[tuple[pd.DataFrame, np.ndarray] | RowError],
+    checked_for: Callable[[dict[str, str]], Iterator[CheckedChunk]],
     report: Progress,
+    *,
+    before_finish: Callable[[dict[str, str]], None],
 ) -> FileResult:
     """Check every chunk of one file and write the good ones; `_Refused` if any row is bad.
 
     Chunks after the first bad one are still checked (the report names every bad row) but no
-    longer written. Ids repeated across chunks are caught by `_KeysSeen`. On PostgreSQL the next
+    longer written. Ids repeated across chunks are caught by `KeysSeen`. On PostgreSQL the next
     chunk is read and checked in a thread while this one is written, so both cores work.
+    `checked_for(locations)` gives the checked chunks; `before_finish(locations)` is called
+    when the rows are all written and the derived data is about to be refreshed.
     """
     locations = stored_locations(conn)
     writer = ChunkWriter(conn, kind, source) if kind in CHUNKED_KINDS else None
     errors: list[RowError] = []
     rows = 0
     stored = None
-    checked = _checked(kind, source, chunks, locations)
+    checked = checked_for(locations)
     # SQLite's driver lets go of the GIL for every row it steps, and a busy reader thread then
     # holds the writer up row after row (seen: 0.3-0.8 s per 10,000 staged rows, against 1.5 s
     # for 434,000 without it); PostgreSQL's COPY hands over a chunk in one call.
-    ahead = _read_ahead(checked) if conn.dialect.name == "postgresql" else checked
+    ahead = read_ahead(checked) if conn.dialect.name == "postgresql" else checked
     for chunk in ahead:
         errors += chunk.errors
         rows += chunk.rows
@@ -219,125 +283,11 @@ def _apply_file(
         raise _Refused(errors)
     if writer is not None:
         report(0.9, "refreshing derived data")
+        before_finish(locations)
         stored = writer.finish()
     if stored is None:
         raise _Refused([RowError(source, 1, "", "", "the file is empty (no header row)")])
     return FileResult(kind, source, rows, stored.inserted, stored.updated, stored.removed)
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """One chunk, checked: its good rows (None if it could not be read) and its errors."""
-
-    checked: Checked | None
-    errors: list[RowError]
-    rows: int
-
-
-def _checked(
-    kind: str,
-    source: str,
-    chunks: Iterator[tuple[pd.DataFrame, np.ndarray] | RowError],
-    locations: dict[str, str],
-) -> Iterator[_Chunk]:
-    keys = _KeysSeen(SPECS[kind].key)
-    for loaded in chunks:
-        if isinstance(loaded, RowError):
-            yield _Chunk(None, [loaded], 0)
-            return
-        frame, lines = loaded
-        checked = validate(kind, frame, source=source, lines=lines, locations=locations)
-        yield _Chunk(checked, keys.check(checked, frame, lines, source), len(frame))
-        if any(error.line == 1 for error in checked.errors):
-            return  # the header is wrong: every chunk would say so again
-
-
-_END = object()
-
-
-def _read_ahead(items: Iterator[_Chunk]) -> Iterator[_Chunk]:
-    """`items`, the next one made in a thread while the caller works on this one.
-
-    Two chunks at most are in memory. pandas, Arrow and the database drivers release the GIL
-    for much of their work, so the two cores are both used.
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(next, items, _END)
-        while (item := upcoming.result()) is not _END:
-            upcoming = pool.submit(next, items, _END)
-            yield item
-
-
-class _KeysSeen:
-    """Ids already read from earlier chunks of this file, as two 64-bit hashes and a line each.
-
-    Memory grows by 24 bytes per row, not by the row's text. The chunk's own repeats are found by
-    `validate`; a row whose id an earlier chunk holds is reported here against the first line,
-    replacing `validate`'s report for it (which could only name a line of this chunk).
-    """
-
-    def __init__(self, key: tuple[str, ...]) -> None:
-        self.key = key
-        self.first = np.zeros(0, dtype=np.uint64)
-        self.second = np.zeros(0, dtype=np.uint64)
-        self.lines = np.zeros(0, dtype=np.int64)
-        self.chunks = 0
-
-    def check(
-        self, checked: Checked, frame: pd.DataFrame, lines: np.ndarray, source: str
-    ) -> list[RowError]:
-        self.chunks += 1
-        if not self.key or checked.rows.empty:
-            return checked.errors
-        keyed = checked.rows[list(self.key)]
-        complete = keyed.notna().all(axis=1).to_numpy()
-        parts = [keyed[name][complete].astype(str) for name in self.key]
-        joined = parts[0]
-        for part in parts[1:]:
-            joined = joined + "\x1f" + part
-        text = joined.to_numpy(dtype=object)
-        first = pd.util.hash_array(text, hash_key="clinic-ids-00001")
-        second = pd.util.hash_array(text, hash_key="clinic-ids-00002")
-        kept_lines = np.asarray(lines)[complete]
-        found: dict[int, int] = {}
-        if self.chunks > 1 and len(self.first):
-            low = np.searchsorted(self.first, first, side="left")
-            high = np.searchsorted(self.first, first, side="right")
-            for position in np.flatnonzero(high > low):
-                for candidate in range(low[position], high[position]):
-                    if self.second[candidate] == second[position]:
-                        found[int(kept_lines[position])] = int(self.lines[candidate])
-                        break
-        self._remember(first, second, kept_lines)
-        if not found:
-            return checked.errors
-        column = self.key[-1]
-        raw = _raw_column(frame, column)
-        errors = [
-            e for e in checked.errors if not (e.line in found and e.reason.startswith("duplicate"))
-        ]
-        line_index = {int(line): n for n, line in enumerate(lines)}
-        for line, first_line in found.items():
-            value = "" if raw is None else str(raw.iloc[line_index[line]])
-            reason = f"duplicate {'+'.join(self.key)} (first on line {first_line})"
-            errors.append(RowError(source, line, column, value, reason))
-        return errors
-
-    def _remember(self, first: np.ndarray, second: np.ndarray, lines: np.ndarray) -> None:
-        # The stored run and the chunk are each sorted: a stable sort of the two merges them.
-        own = np.argsort(first, kind="stable")
-        first = np.concatenate([self.first, first[own]])
-        order = np.argsort(first, kind="stable")
-        self.first = first[order]
-        self.second = np.concatenate([self.second, second[own]])[order]
-        self.lines = np.concatenate([self.lines, lines[own]])[order]
-
-
-def _raw_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
-    for label in frame.columns:
-        if str(label).strip().lstrip("\ufeff").strip().lower() == name:
-            return frame[label].reset_index(drop=True)
-    return None
 
 
 def _scaled(progress: Progress | None, number: int, count: int, source: str) -> Progress:
