@@ -250,8 +250,12 @@ def _converted(consult) -> ColumnElement[bool]:
 
 
 def refresh_all_conversions(conn: Connection) -> None:
-    """Set every consult's `converted` (a bulk load's consultations, written with False)."""
-    _refresh_conversions(conn, None)
+    """Set `converted` on the consults that converted, all of them written with False (a bulk load).
+
+    A plain condition, so PostgreSQL can run it as one hash semi-join of consults and bookings
+    (`_refresh_conversions` compares each flag with the condition, a lookup per consult).
+    """
+    conn.execute(update(consultations).where(_converted(consultations)).values(converted=True))
 
 
 def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
