@@ -21,8 +21,10 @@ from sqlalchemy import Column, ColumnElement, Connection, MetaData, Table, inser
 # sorting and indexing millions of rows through the default 2 MB cache spills to disk again and
 # again. A fixed size, so memory still does not grow with the file.
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+# PostgreSQL's sort memory for the import transaction: the bookings move sorts every row (600 MB
+# for 4 million bookings); with 256 MB it merged on disk (10.6 s against 7.1 s in memory).
 PG_IMPORT_SETTINGS = (
-    "SET LOCAL work_mem = '256MB'",
+    "SET LOCAL work_mem = '1GB'",
     "SET LOCAL maintenance_work_mem = '512MB'",
     "SET LOCAL jit = off",
 )
