@@ -92,8 +92,10 @@ class KeysSeen:
         for part in parts[1:]:
             joined = joined + "\x1f" + part
         text = joined.to_numpy(dtype=object)
-        first = pd.util.hash_array(text, hash_key="clinic-ids-00001")
-        second = pd.util.hash_array(text, hash_key="clinic-ids-00002")
+        # Ids are all different: factorizing them first (`categorize`) only cost time (1.1 s
+        # against 0.13 s for a million ids).
+        first = pd.util.hash_array(text, hash_key="clinic-ids-00001", categorize=False)
+        second = pd.util.hash_array(text, hash_key="clinic-ids-00002", categorize=False)
         kept_lines = np.asarray(lines)[complete]
         found: dict[int, int] = {}
         if self.chunks > 1 and len(self.first):
