@@ -58,6 +58,12 @@ INDICATION_LABELS = {
     "unknown": "Not stated",
 }
 SEQUENTIAL = "Cividis"  # perceptually even and colour-blind safe
+# A pooled weekly trend starts with the room its labels take, so the Streamlit theme's automargin
+# has nothing to add: growing a margin draws the whole chart a second time, and the Overview
+# draws four of them anew on every filter change. Left: y tick labels and title; right: the
+# one-entry legend ("All selected"); below: two-line date ticks. Automargin still grows a
+# margin that is too small (a narrow window, longer labels).
+POOLED_TREND_MARGIN = {"l": 90, "r": 125, "b": 85}
 
 
 def location_colours(location_ids: Sequence[str]) -> dict[str, str]:
@@ -67,15 +73,27 @@ def location_colours(location_ids: Sequence[str]) -> dict[str, str]:
     return colours
 
 
+def _layout_properties(
+    title: str,
+    y_title: str = "",
+    x_title: str = "",
+    *,
+    margin: Mapping[str, int] | None = None,
+    **layout: object,
+) -> dict[str, object]:
+    return {
+        "title": {"text": title},
+        "xaxis_title": x_title,
+        "yaxis_title": y_title,
+        "legend_title_text": "",
+        "hovermode": "closest",
+        "margin": {"t": 60, "l": 10, "r": 10, "b": 10, **(margin or {})},
+        **layout,
+    }
+
+
 def _layout(figure: go.Figure, title: str, y_title: str = "", x_title: str = "") -> go.Figure:
-    figure.update_layout(
-        title={"text": title},
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        legend_title_text="",
-        hovermode="closest",
-        margin={"t": 60, "l": 10, "r": 10, "b": 10},
-    )
+    figure.update_layout(**_layout_properties(title, y_title, x_title))
     return figure
 
 
@@ -127,25 +145,26 @@ def weekly_trend(
     pooled = pools_locations(weekly)
     if pooled:
         weekly = weekly[weekly["location_id"] == NETWORK]
-    figure = go.Figure()
-    for location_id, rows in weekly.groupby("location_id", sort=True):
-        network = location_id == NETWORK
-        if network and not include_network and not pooled:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=pd.to_datetime(rows["week_start"]),
-                y=rows[column],
-                mode="lines+markers",
-                name=_name(names, location_id),
-                line={"color": colours.get(location_id), "width": 3 if network else 2},
-                hovertemplate=f"%{{fullData.name}}<br>Week of %{{x|%d %b %Y}}: "
-                f"%{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",
-            )
+    traces = [
+        go.Scatter(
+            x=pd.to_datetime(rows["week_start"]),
+            y=rows[column],
+            mode="lines+markers",
+            name=_name(names, location_id),
+            line={"color": colours.get(location_id), "width": 3 if location_id == NETWORK else 2},
+            hovertemplate=f"%{{fullData.name}}<br>Week of %{{x|%d %b %Y}}: "
+            f"%{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",
         )
+        for location_id, rows in weekly.groupby("location_id", sort=True)
+        if pooled or include_network or location_id != NETWORK
+    ]
+    # Built in one go: plotly validates every add_trace and update_layout call, and the Overview
+    # builds four of these on every run.
     if pooled:
-        figure.update_layout(showlegend=True)
-    return _layout(figure, title, unit)
+        layout = _layout_properties(title, unit, margin=POOLED_TREND_MARGIN, showlegend=True)
+    else:
+        layout = _layout_properties(title, unit)
+    return go.Figure(data=traces, layout=layout)
 
 
 def requests_by_channel(table: pd.DataFrame, *, title: str) -> go.Figure:
