@@ -402,7 +402,10 @@ def _recount_consultation_stats(conn: Connection) -> None:
     requests alone, not millions of bookings as well.
     """
     stats = daily_location_stats
-    conn.execute(update(stats).values(dict.fromkeys(CONSULTATION_STATS, 0)))
+    # Only rows that hold a consultation count: after a first consultations file there is none,
+    # and rewriting every day's row cost 1.7 s on PostgreSQL for five years of 200 locations.
+    counted_before = or_(*(stats.c[name] != 0 for name in CONSULTATION_STATS))
+    conn.execute(update(stats).where(counted_before).values(dict.fromkeys(CONSULTATION_STATS, 0)))
     insert_type = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     counted = insert_type(stats).from_select(
         ["location_id", "day", *STAT_COLUMNS],

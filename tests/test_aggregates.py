@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from bench.naive import read_raw, weekly_report
+from data import store
 from data.generate import generate_frames
 from data.load import import_frames
 from queries.consultations import FUNNEL_STAGES, funnel_by_location
@@ -75,9 +76,14 @@ def _check_reports(engine) -> None:
         _assert_equal(ours, expected.drop(columns="week_start"))
 
 
+@pytest.mark.parametrize("refresh", ["touched", "everything"])
 def test_weekly_and_period_figures_equal_raw_rows_after_import_and_replacing_reimport(
-    engine, frames
+    engine, frames, monkeypatch, refresh
 ):
+    if refresh == "everything":
+        # A re-import touching more patients than this refreshes everything, and a
+        # consultations file then recounts every day's consultation counts.
+        monkeypatch.setattr(store, "FULL_REFRESH_PATIENTS", 0)
     import_frames(engine, frames)
     _check_reports(engine)
     import_frames(engine, _replacements(frames))
