@@ -74,7 +74,7 @@ filters.set_context(
         allowed=allowed,
         selection=selection,
         names=names,
-        colours=charts.location_colours(list(names)),
+        colours=charts.location_colours(list(names), chosen=selection.locations),
     )
 )
 

@@ -66,9 +66,20 @@ SEQUENTIAL = "Cividis"  # perceptually even and colour-blind safe
 POOLED_TREND_MARGIN = {"l": 90, "r": 125, "b": 85}
 
 
-def location_colours(location_ids: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per location id (by its place among all ids), black for the network."""
-    colours = {loc: OKABE_ITO[n % len(OKABE_ITO)] for n, loc in enumerate(sorted(location_ids))}
+def location_colours(
+    location_ids: Sequence[str], chosen: Sequence[str] | None = None
+) -> dict[str, str]:
+    """A colour per location id, black for the network.
+
+    With no more locations than colours, each keeps one colour whatever is chosen (by its place
+    among all ids). With more, the chosen locations take the colours by their place among the
+    chosen, so that up to 7 chosen never share one (by place among 200 ids, two in 7 often did).
+    """
+    ordered = sorted(location_ids)
+    if chosen is not None and len(ordered) > len(OKABE_ITO):
+        wanted = set(chosen)
+        ordered = [loc for loc in ordered if loc in wanted]
+    colours = {loc: OKABE_ITO[n % len(OKABE_ITO)] for n, loc in enumerate(ordered)}
     colours[NETWORK] = NETWORK_COLOUR
     return colours
 

@@ -138,6 +138,23 @@ def test_seven_locations_get_a_line_each(app, nine_locations):
     assert "7 of 9 locations" in [caption.value for caption in app.sidebar.caption]
 
 
+def test_chosen_locations_never_share_a_colour(app, nine_locations):
+    # The first and the eighth of nine: by place among all nine they took the same colour.
+    everyone = sorted(nine_locations[1])
+    ids = [everyone[0], everyone[7], everyone[8]]
+    app.run()
+    _pick(app, ids)
+    assert not app.exception
+    spec = next(
+        json.loads(chart.proto.spec)
+        for chart in app.get("plotly_chart")
+        if "requests growing" in json.loads(chart.proto.spec)["layout"]["title"]["text"]
+    )
+    colours = {trace["name"]: trace["line"]["color"] for trace in spec["data"]}
+    assert sorted(colours) == sorted(nine_locations[1][loc] for loc in ids)
+    assert len(set(colours.values())) == 3
+
+
 def _trace_names(at: AppTest) -> set[str]:
     return {
         trace.get("name")
