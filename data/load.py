@@ -42,6 +42,9 @@ SUFFIXES = (".csv", ".xlsx")
 # The big files are read, checked and written a chunk at a time: memory follows the chunk.
 CHUNKED_KINDS = ("consultations", "bookings")
 CHUNK_ROWS = 200_000
+# From this size a CSV file of consultations or bookings is read and checked in a process of its
+# own (about 200,000 bookings).
+PROCESS_BYTES = 20 * 1024 * 1024
 BLOCK_BYTES = 1 << 20
 
 
@@ -179,11 +182,12 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
 
 
 class _FileAhead:
-    """The jobs' checked chunks; a big file's read and checked ahead while the one before finishes.
+    """The jobs' checked chunks, a big file's read and checked by a worker while we write.
 
-    Finishing a consultations or bookings file is minutes of set-based statements in the
-    database (moves, indexes, aggregates); meanwhile the next such file is read and checked in a
-    thread (`Prefetch`), which took 10-12 s of the full-size import before it could start.
+    A big CSV file is read and checked in a process of its own while this process writes what
+    it has checked (`Prefetch.in_process`). And finishing a consultations or bookings file is
+    minutes of set-based statements in the database (moves, indexes, aggregates): meanwhile the
+    next such file is read and checked already, so that its time is hidden.
     """
 
     def __init__(self, jobs: list) -> None:
@@ -196,9 +200,13 @@ class _FileAhead:
         if self.prefetch is not None or number >= len(self.jobs):
             return
         kind, source, read, item = self.jobs[number]
-        if kind in CHUNKED_KINDS:
-            self.prefetch = Prefetch(kind, source, read(item), locations)
-            self.number = number
+        if kind not in CHUNKED_KINDS:
+            return
+        if _big_csv(item):
+            self.prefetch = Prefetch.in_process(kind, source, item, CHUNK_ROWS, locations)
+        else:
+            self.prefetch = Prefetch.in_thread(kind, source, read(item), locations)
+        self.number = number
 
     def checked(
         self, number: int, locations: dict[str, str], *, sqlite: bool
@@ -211,12 +219,24 @@ class _FileAhead:
             if prefetch.locations == locations:
                 return _replayed(prefetch, wait_for_all=sqlite)
             prefetch.close()  # the locations changed since (another import): check again
+        if kind in CHUNKED_KINDS and _big_csv(item):
+            prefetch = Prefetch.in_process(kind, source, item, CHUNK_ROWS, locations)
+            return _replayed(prefetch, wait_for_all=False)
         return checked_chunks(kind, source, read(item), locations)
 
     def close(self) -> None:
         if self.prefetch is not None:
             self.prefetch.close()
             self.prefetch = None
+
+
+def _big_csv(item: object) -> bool:
+    """A CSV file big enough for a process of its own (starting one takes about a second)."""
+    return (
+        isinstance(item, Path)
+        and item.suffix.lower() == ".csv"
+        and item.stat().st_size >= PROCESS_BYTES
+    )
 
 
 def _replayed(prefetch: Prefetch, *, wait_for_all: bool) -> Iterator[CheckedChunk]:

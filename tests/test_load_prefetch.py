@@ -1,9 +1,11 @@
-"""A big file read and checked ahead, while the file before it finishes, imports as if read then.
+"""A big file read and checked by a worker imports exactly as if it were read in turn.
 
 The consultations file is applied after the bookings file; `data.load` checks it in a thread
-(`data.checked_chunks.Prefetch`) while the bookings' derived data is refreshed. Whatever the
-thread finds must reach the import exactly as a plain read would: its bad rows, its errors, and
-nothing left behind on disk.
+(`data.checked_chunks.Prefetch`) while the bookings' derived data is refreshed, and a big CSV file
+is checked in a process of its own while the chunks already checked are written. Whatever the
+worker finds must reach the import exactly as a plain read would: its bad rows, its errors, and
+nothing left behind on disk. `worker="process"` makes every CSV file of bookings and
+consultations big enough for a process.
 """
 
 from pathlib import Path
@@ -22,8 +24,14 @@ CONSULT_HEADER = (
 )
 
 
-@pytest.fixture
-def prefetches(monkeypatch, tmp_path) -> list[checked_chunks.Prefetch]:
+@pytest.fixture(params=["thread", "process"])
+def worker(request, monkeypatch) -> str:
+    if request.param == "process":
+        monkeypatch.setattr(load, "PROCESS_BYTES", 0)
+    return request.param
+
+
+def _recording(monkeypatch, tmp_path) -> list[checked_chunks.Prefetch]:
     """Every Prefetch the import starts, with chunks of two rows and its files under tmp_path."""
     started = []
 
@@ -36,6 +44,16 @@ def prefetches(monkeypatch, tmp_path) -> list[checked_chunks.Prefetch]:
     monkeypatch.setattr(load, "CHUNK_ROWS", 2)
     monkeypatch.setattr(checked_chunks.tempfile, "tempdir", str(tmp_path))
     return started
+
+
+@pytest.fixture
+def prefetches(monkeypatch, tmp_path, worker) -> list[checked_chunks.Prefetch]:
+    return _recording(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def thread_prefetches(monkeypatch, tmp_path) -> list[checked_chunks.Prefetch]:
+    return _recording(monkeypatch, tmp_path)
 
 
 def _count(engine, table) -> int:
@@ -63,8 +81,7 @@ def test_consultations_checked_ahead_are_stored_and_nothing_is_left_on_disk(
     engine, tmp_path, prefetches
 ):
     import_files(engine, _files(tmp_path, [_consult(n) for n in range(1, 8)]))
-    assert len(prefetches) == 1
-    assert prefetches[0].source.endswith("consultations.csv")
+    assert _read_ahead(prefetches) == ["consultations.csv"]
     assert _count(engine, consultations) == 7
     assert _count(engine, bookings) > 0
     assert not list(tmp_path.glob("clinic-import-*"))
@@ -76,7 +93,7 @@ def test_bad_rows_found_ahead_are_all_reported_and_the_file_refused(engine, tmp_
     rows.append(_consult(2))  # line 7 repeats the id on line 3, two chunks earlier
     with pytest.raises(ImportRefused) as refusal:
         import_files(engine, _files(tmp_path, rows))
-    assert len(prefetches) == 1
+    assert _read_ahead(prefetches) == ["consultations.csv"]
     found = [(e.line, e.column, e.value) for e in refusal.value.errors]
     assert found == [(5, "channel", "fax"), (7, "request_id", "c2")]
     assert refusal.value.errors[1].reason == "duplicate request_id (first on line 3)"
@@ -86,8 +103,8 @@ def test_bad_rows_found_ahead_are_all_reported_and_the_file_refused(engine, tmp_
     assert not list(tmp_path.glob("clinic-import-*"))
 
 
-def test_a_failure_while_reading_ahead_is_raised_by_the_import(
-    engine, tmp_path, prefetches, monkeypatch
+def test_a_failure_in_the_thread_reading_ahead_is_raised_by_the_import(
+    engine, tmp_path, thread_prefetches, monkeypatch
 ):
     def broken(kind, source, chunks, locations):
         raise OSError("disk went away")
@@ -96,18 +113,52 @@ def test_a_failure_while_reading_ahead_is_raised_by_the_import(
     monkeypatch.setattr(checked_chunks, "checked_chunks", broken)
     with pytest.raises(OSError, match="disk went away"):
         import_files(engine, _files(tmp_path, [_consult(1)]))
-    assert len(prefetches) == 1
+    assert _read_ahead(thread_prefetches) == ["consultations.csv"]
     assert _count(engine, consultations) == 0
     assert _count(engine, bookings) > 0
     assert not list(tmp_path.glob("clinic-import-*"))
 
 
-def test_nothing_is_read_ahead_after_a_refused_file(engine, tmp_path, prefetches):
+def test_nothing_is_read_ahead_after_a_refused_file(engine, tmp_path, prefetches, worker):
     files = _files(tmp_path, [_consult(1)])
     bad = tmp_path / "bad" / "bookings.csv"
     bad.parent.mkdir()
     bad.write_text((TWO_WEEKS / "bookings.csv").read_text().replace(",completed,", ",done,", 1))
     with pytest.raises(ImportRefused):
         import_files(engine, [bad, *files[:-1]])
-    assert prefetches == []
+    if worker == "thread":
+        assert prefetches == []
     assert _count(engine, consultations) == 1  # read the plain way, and applied
+
+
+def test_a_failure_in_the_process_is_raised_where_the_chunks_are_read(tmp_path):
+    prefetch = checked_chunks.Prefetch.in_process(
+        "bookings", "gone.csv", tmp_path / "gone.csv", 2, {"rockville": "America/New_York"}
+    )
+    try:
+        with pytest.raises(FileNotFoundError, match=r"gone\.csv"):
+            list(prefetch.replay())
+    finally:
+        prefetch.close()
+
+
+def test_a_big_file_is_checked_in_a_process_while_its_chunks_are_written(engine, monkeypatch):
+    started = []
+    original = checked_chunks.Prefetch.in_process
+
+    def recorded(*args, **kwargs):
+        started.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(checked_chunks.Prefetch, "in_process", staticmethod(recorded))
+    monkeypatch.setattr(load, "PROCESS_BYTES", 0)
+    monkeypatch.setattr(load, "CHUNK_ROWS", 3)
+    import_files(engine, [p for p in TWO_WEEKS.glob("*.csv") if not p.name.startswith("expected")])
+    assert sorted(Path(source).name for source in started) == ["bookings.csv", "consultations.csv"]
+    lines = (TWO_WEEKS / "bookings.csv").read_text().splitlines()
+    assert _count(engine, bookings) == len(lines) - 1  # every row but the header
+
+
+def _read_ahead(prefetches: list[checked_chunks.Prefetch]) -> list[str]:
+    """The files read by a worker before their turn came (not the one being written)."""
+    return [Path(p.source).name for p in prefetches if Path(p.source).name == "consultations.csv"]
