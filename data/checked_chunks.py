@@ -27,11 +27,17 @@ from data.contract import SPECS, Checked, RowError, validate
 
 @dataclass(frozen=True)
 class CheckedChunk:
-    """One chunk, checked: its good rows (None if it could not be read) and its errors."""
+    """One chunk, checked: its good rows (None if it could not be read) and its errors.
+
+    `lines` and `raw_key` (the key column as read) are kept while the ids are still to be checked
+    against earlier chunks (`with_keys`).
+    """
 
     checked: Checked | None
     errors: list[RowError]
     rows: int
+    lines: np.ndarray | None = None
+    raw_key: pd.Series | None = None
 
 
 def checked_chunks(
@@ -39,17 +45,37 @@ def checked_chunks(
     source: str,
     chunks: Iterator[tuple[pd.DataFrame, np.ndarray] | RowError],
     locations: dict[str, str],
+    *,
+    keys_here: bool = True,
 ) -> Iterator[CheckedChunk]:
-    keys = KeysSeen(SPECS[kind].key)
+    """Each chunk validated; ids repeated across chunks found too, unless `keys_here=False`
+    leaves that to `with_keys` where the chunks are used."""
+    key = SPECS[kind].key
+    keys = KeysSeen(key)
     for loaded in chunks:
         if isinstance(loaded, RowError):
             yield CheckedChunk(None, [loaded], 0)
             return
         frame, lines = loaded
         checked = validate(kind, frame, source=source, lines=lines, locations=locations)
-        yield CheckedChunk(checked, keys.check(checked, frame, lines, source), len(frame))
+        raw = _raw_column(frame, key[-1]) if key else None
+        if keys_here:
+            yield CheckedChunk(checked, keys.check(checked, raw, lines, source), len(frame))
+        else:
+            yield CheckedChunk(checked, checked.errors, len(frame), np.asarray(lines), raw)
         if any(error.line == 1 for error in checked.errors):
             return  # the header is wrong: every chunk would say so again
+
+
+def with_keys(kind: str, source: str, chunks: Iterator[CheckedChunk]) -> Iterator[CheckedChunk]:
+    """Chunks checked with `keys_here=False`, now with ids repeated across chunks found."""
+    keys = KeysSeen(SPECS[kind].key)
+    for chunk in chunks:
+        if chunk.checked is None or chunk.lines is None:
+            yield chunk
+            continue
+        errors = keys.check(chunk.checked, chunk.raw_key, chunk.lines, source)
+        yield CheckedChunk(chunk.checked, errors, chunk.rows)
 
 
 _END = object()
@@ -84,8 +110,10 @@ class KeysSeen:
         self.chunks = 0
 
     def check(
-        self, checked: Checked, frame: pd.DataFrame, lines: np.ndarray, source: str
+        self, checked: Checked, raw: pd.Series | None, lines: np.ndarray, source: str
     ) -> list[RowError]:
+        """`checked.errors` with ids seen in earlier chunks reported (`raw`: the last key
+        column as read, for the report)."""
         self.chunks += 1
         if not self.key or checked.rows.empty:
             return checked.errors
@@ -114,7 +142,6 @@ class KeysSeen:
         if not found:
             return checked.errors
         column = self.key[-1]
-        raw = _raw_column(frame, column)
         errors = [
             e for e in checked.errors if not (e.line in found and e.reason.startswith("duplicate"))
         ]
@@ -302,7 +329,10 @@ def _check_file_in_process() -> None:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
-    checked = checked_chunks(kind, source, read_csv_chunks(Path(path), rows), locations)
+    chunks = read_csv_chunks(Path(path), rows)
+    # The ids are checked against earlier chunks where the chunks are written: that process has
+    # time to spare while this one reads and validates.
+    checked = checked_chunks(kind, source, chunks, locations, keys_here=False)
     _write_chunks(checked, folder, put, lambda: False)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data.bulk_load import import_settings
-from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead
+from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead, with_keys
 from data.contract import KINDS, SPECS, RowError
 from data.store import ChunkWriter, store, stored_locations
 from data.xlsx_input import read_xlsx
@@ -217,11 +217,11 @@ class _FileAhead:
         if prefetch is not None:
             self.prefetch = None
             if prefetch.locations == locations:
-                return _replayed(prefetch, wait_for_all=sqlite)
+                return with_keys(kind, source, _replayed(prefetch, wait_for_all=sqlite))
             prefetch.close()  # the locations changed since (another import): check again
         if kind in CHUNKED_KINDS and _big_csv(item):
             prefetch = Prefetch.in_process(kind, source, item, CHUNK_ROWS, locations)
-            return _replayed(prefetch, wait_for_all=False)
+            return with_keys(kind, source, _replayed(prefetch, wait_for_all=False))
         return checked_chunks(kind, source, read(item), locations)
 
     def close(self) -> None:
