@@ -222,14 +222,17 @@ class Prefetch:
         prefetch = cls(source, locations)
         root = str(Path(__file__).resolve().parents[1])
         path_list = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
-        prefetch._process = subprocess.Popen(
-            [sys.executable, "-m", "data.checked_chunks"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=root,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)},
-        )
+        prefetch._log = Path(prefetch._folder.name) / "stderr.txt"
+        # A file, not a pipe, for its messages: a pipe nobody reads yet could fill and stop it.
+        with prefetch._log.open("wb") as log:
+            prefetch._process = subprocess.Popen(
+                [sys.executable, "-m", "data.checked_chunks"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                cwd=root,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)},
+            )
         job = (kind, source, str(path), rows, dict(locations), prefetch._folder.name)
         pickle.dump(job, prefetch._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         prefetch._process.stdin.close()
@@ -254,7 +257,7 @@ class Prefetch:
         line = self._process.stdout.readline().decode()
         if not line:
             code = self._process.wait()
-            detail = self._process.stderr.read().decode().strip().splitlines()[-1:]
+            detail = self._log.read_text(errors="replace").strip().splitlines()[-1:]
             raise RuntimeError(
                 f"{self.source}: the process checking the file stopped (exit code {code})"
                 + "".join(f": {text}" for text in detail)
@@ -277,7 +280,6 @@ class Prefetch:
                 self._process.terminate()
             self._process.wait()
             self._process.stdout.close()
-            self._process.stderr.close()
         self._folder.cleanup()
 
 

@@ -162,3 +162,15 @@ def test_a_big_file_is_checked_in_a_process_while_its_chunks_are_written(engine,
 def _read_ahead(prefetches: list[checked_chunks.Prefetch]) -> list[str]:
     """The files read by a worker before their turn came (not the one being written)."""
     return [Path(p.source).name for p in prefetches if Path(p.source).name == "consultations.csv"]
+
+
+def test_a_process_that_dies_is_reported_not_waited_for(tmp_path):
+    prefetch = checked_chunks.Prefetch.in_process(
+        "bookings", "bookings.csv", TWO_WEEKS / "bookings.csv", 2, {}
+    )
+    prefetch._process.kill()  # before it has said anything: it takes a while to start
+    try:
+        with pytest.raises(RuntimeError, match=r"the process checking the file stopped"):
+            list(prefetch.replay())
+    finally:
+        prefetch.close()
