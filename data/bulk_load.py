@@ -1,10 +1,11 @@
 """Bulk load of a consultations or bookings file into an empty table, in the caller's transaction.
 
-Row by row, an indexed table costs a B-tree update per index for every row, and the booking
-sequence numbers would cost a second write of most rows. So the chunks go to an unindexed
-staging table (COPY on PostgreSQL, executemany on SQLite); `finish` then drops the table's
-secondary indexes, moves every row in one `INSERT ... SELECT` that also computes the derived
-per-row columns, and builds the indexes once, sorted. A rollback undoes all of it.
+Row by row, an indexed table costs a B-tree update per index for every row. So the table's
+secondary indexes (and PostgreSQL's keys) are dropped first and built once, sorted, by `finish`.
+Bookings, whose sequence numbers would cost a second write of most rows, go to an unindexed
+staging table (COPY on PostgreSQL, executemany on SQLite) that `finish` moves in one
+`INSERT ... SELECT` computing them; consultations go straight into their table, and `finish`
+marks the few that converted by one UPDATE before indexing. A rollback undoes all of it.
 """
 
 import io

@@ -186,9 +186,11 @@ class Prefetch:
     def __init__(self, source: str, locations: dict[str, str]) -> None:
         self.source, self.locations = source, dict(locations)
         self._folder = tempfile.TemporaryDirectory(prefix="clinic-import-")
+        self._log = Path(self._folder.name) / "stderr.txt"  # the process's messages
+        self._ready: queue.Queue = queue.Queue()  # the thread's chunk files, then None
+        self._cancelled = threading.Event()  # asks the thread to stop
         self._thread: threading.Thread | None = None
-        self._process = None
-        self._cancelled = threading.Event()
+        self._process: subprocess.Popen | None = None
 
     @classmethod
     def in_thread(
@@ -199,7 +201,6 @@ class Prefetch:
         locations: dict[str, str],
     ) -> "Prefetch":
         prefetch = cls(source, locations)
-        prefetch._ready = queue.Queue()
         checked = checked_chunks(kind, source, chunks, locations)
         prefetch._thread = threading.Thread(
             target=_write_chunks,
@@ -222,7 +223,6 @@ class Prefetch:
         prefetch = cls(source, locations)
         root = str(Path(__file__).resolve().parents[1])
         path_list = [root, *filter(None, [os.environ.get("PYTHONPATH")])]
-        prefetch._log = Path(prefetch._folder.name) / "stderr.txt"
         # A file, not a pipe, for its messages: a pipe nobody reads yet could fill and stop it.
         with prefetch._log.open("wb") as log:
             prefetch._process = subprocess.Popen(
