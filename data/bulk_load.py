@@ -3,9 +3,10 @@
 Row by row, an indexed table costs a B-tree update per index for every row. So the table's
 secondary indexes (and PostgreSQL's keys) are dropped first and built once, sorted, by `finish`.
 Bookings, whose sequence numbers would cost a second write of most rows, go to an unindexed
-staging table (COPY on PostgreSQL, executemany on SQLite) that `finish` moves in one
-`INSERT ... SELECT` computing them; consultations go straight into their table, and `finish`
-marks the few that converted by one UPDATE before indexing. A rollback undoes all of it.
+staging table (COPY on PostgreSQL, executemany on SQLite); `finish` computes the numbers into a
+narrow table and moves the staged rows in, joined to them, in one `INSERT ... SELECT`.
+Consultations go straight into their table, and `finish` marks the few that converted by one
+UPDATE before indexing. A rollback undoes all of it.
 """
 
 import io
@@ -16,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql as psql
-from sqlalchemy import Column, ColumnElement, Connection, MetaData, Table, insert, select, text
+from sqlalchemy import Column, Connection, MetaData, Select, Table, insert, select, text
 
 # SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative):
 # sorting and indexing millions of rows through the default 2 MB cache spills to disk again and
@@ -31,7 +32,8 @@ PG_IMPORT_SETTINGS = (
 )
 BATCH_ROWS = 10_000
 
-Derived = Callable[[Table], list[ColumnElement]]
+# The key and derived columns of the staged rows that have values (the others get NULL).
+Derived = Callable[[Table], Select]
 AfterLoad = Callable[[Connection], None]
 
 
@@ -72,9 +74,9 @@ class BulkLoad:
     """Rows for an empty `table`: keys and indexes dropped now, built once by `finish`.
 
     Without derived columns the chunks go straight into the table; with them, into a staging
-    table that `finish` moves in one `INSERT ... SELECT` computing them. `after_load` runs once
-    every row is in the table and before its keys and indexes are built: a derived column that
-    few rows change is cheaper to set by an UPDATE there than to carry through a move.
+    table that `finish` moves in, joined to the derived values (`_move_staged`). `after_load`
+    runs once every row is in the table and before its keys and indexes are built: a derived
+    column that few rows change is cheaper to set by an UPDATE there than to carry through a move.
     """
 
     def __init__(
@@ -129,19 +131,7 @@ class BulkLoad:
     def finish(self) -> None:
         """Move staged rows in with their derived columns; build the keys and indexes once."""
         if self.staging is not None:
-            derived = self.derived(self.staging)
-            source = select(*(self.staging.c[name] for name in self.names), *derived)
-            if not self.constraints:
-                # The primary key stayed (SQLite cannot drop one): rows in key order append to
-                # its index instead of landing at random places (measured 11 s against 27 s
-                # for 1.3 million bookings).
-                source = source.order_by(*(self.staging.c[c.name] for c in self.table.primary_key))
-            self.conn.execute(
-                insert(self.table).from_select(
-                    [*self.names, *(column.name for column in derived)], source
-                )
-            )
-            self.staging.drop(self.conn)
+            self._move_staged()
         if self.after_load is not None:
             if self.conn.dialect.name == "postgresql":
                 # Without statistics the planner takes the new rows for a few thousand and looks
@@ -154,6 +144,51 @@ class BulkLoad:
         if self.conn.dialect.name == "postgresql":
             # Fresh statistics before the refresh queries plan against millions of new rows.
             self.conn.exec_driver_sql("ANALYZE " + self.table.name)
+
+    def _move_staged(self) -> None:
+        """Derived values into a narrow table keyed like ours, then every staged row with them.
+
+        The derived query sorts only its few columns, where a window over the staging table
+        itself sorted whole rows; the move then joins them on the key, in staging order. On
+        SQLite the narrow table is keyed (WITHOUT ROWID) and filled in key order. Measured on
+        4.05 million bookings: about 28 s against 53 s for one window over whole rows in key
+        order (the old move), on a slower machine than the benchmark's.
+        """
+        ranked = self.derived(self.staging).subquery()
+        key = self.table.primary_key.columns[0].name
+        sqlite = self.conn.dialect.name == "sqlite"
+        numbers = Table(
+            "bulk_derived_" + self.table.name,
+            MetaData(),
+            *(
+                Column(
+                    column.name,
+                    self.table.c[column.name].type,
+                    primary_key=sqlite and column.name == key,
+                )
+                for column in ranked.columns
+            ),
+            prefixes=["TEMPORARY"],
+            sqlite_with_rowid=False,
+        )
+        numbers.drop(self.conn, checkfirst=True)
+        numbers.create(self.conn)
+        rows = select(ranked)
+        if sqlite:
+            rows = rows.order_by(ranked.c[key])
+        self.conn.execute(insert(numbers).from_select(list(ranked.columns.keys()), rows))
+        derived = [column for column in numbers.columns if column.name != key]
+        staged = self.staging
+        self.conn.execute(
+            insert(self.table).from_select(
+                [*self.names, *(column.name for column in derived)],
+                select(*(staged.c[name] for name in self.names), *derived).select_from(
+                    staged.outerjoin(numbers, numbers.c[key] == staged.c[key])
+                ),
+            )
+        )
+        staged.drop(self.conn)
+        numbers.drop(self.conn)
 
 
 def _defaults(table: Table, present) -> dict[str, object]:
