@@ -129,16 +129,22 @@ class KeysSeen:
         first = pd.util.hash_array(text, hash_key="clinic-ids-00001", categorize=False)
         second = pd.util.hash_array(text, hash_key="clinic-ids-00002", categorize=False)
         kept_lines = np.asarray(lines)[complete]
+        # Sorted first: searching the stored run for sorted hashes walks it in order (6 s against
+        # under 1 s for 4 million bookings), and they merge into it by one insert.
+        own = np.argsort(first, kind="stable")  # a repeat within the chunk keeps its order
+        first, second, kept_lines = first[own], second[own], kept_lines[own]
+        low = np.searchsorted(self.first, first, side="left")
+        high = np.searchsorted(self.first, first, side="right")
         found: dict[int, int] = {}
-        if self.chunks > 1 and len(self.first):
-            low = np.searchsorted(self.first, first, side="left")
-            high = np.searchsorted(self.first, first, side="right")
-            for position in np.flatnonzero(high > low):
-                for candidate in range(low[position], high[position]):
-                    if self.second[candidate] == second[position]:
-                        found[int(kept_lines[position])] = int(self.lines[candidate])
-                        break
-        self._remember(first, second, kept_lines)
+        for position in np.flatnonzero(high > low):
+            for candidate in range(low[position], high[position]):
+                if self.second[candidate] == second[position]:
+                    found[int(kept_lines[position])] = int(self.lines[candidate])
+                    break
+        # After the equal hashes already stored, so a later repeat still names the first line.
+        self.first = np.insert(self.first, high, first)
+        self.second = np.insert(self.second, high, second)
+        self.lines = np.insert(self.lines, high, kept_lines)
         if not found:
             return checked.errors
         column = self.key[-1]
@@ -151,15 +157,6 @@ class KeysSeen:
             reason = f"duplicate {'+'.join(self.key)} (first on line {first_line})"
             errors.append(RowError(source, line, column, value, reason))
         return errors
-
-    def _remember(self, first: np.ndarray, second: np.ndarray, lines: np.ndarray) -> None:
-        # The stored run and the chunk are each sorted: a stable sort of the two merges them.
-        own = np.argsort(first, kind="stable")
-        first = np.concatenate([self.first, first[own]])
-        order = np.argsort(first, kind="stable")
-        self.first = first[order]
-        self.second = np.concatenate([self.second, second[own]])[order]
-        self.lines = np.concatenate([self.lines, lines[own]])[order]
 
 
 def _raw_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
