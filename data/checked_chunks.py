@@ -107,14 +107,12 @@ class KeysSeen:
         self.first = np.zeros(0, dtype=np.uint64)
         self.second = np.zeros(0, dtype=np.uint64)
         self.lines = np.zeros(0, dtype=np.int64)
-        self.chunks = 0
 
     def check(
         self, checked: Checked, raw: pd.Series | None, lines: np.ndarray, source: str
     ) -> list[RowError]:
         """`checked.errors` with ids seen in earlier chunks reported (`raw`: the last key
         column as read, for the report)."""
-        self.chunks += 1
         if not self.key or checked.rows.empty:
             return checked.errors
         keyed = checked.rows[list(self.key)]
