@@ -4,7 +4,9 @@ import pytest
 from sqlalchemy import inspect, select, update
 
 from data import store
+from data.bulk_load import import_settings
 from data.load import import_files
+from queries.db import open_database
 from queries.schema import bookings, consultations
 from tests.conftest import TWO_WEEKS
 
@@ -63,3 +65,18 @@ def test_a_failure_after_the_rows_moved_restores_the_empty_table_its_keys_and_in
     import_files(engine, FILES)  # the same connection pool loads the files afterwards
     with open(TWO_WEEKS / "bookings.csv") as lines:
         assert len(_rows(engine, bookings)) == sum(1 for _ in lines) - 1
+
+
+def test_sqlite_import_settings_hold_for_the_import_transaction_only(tmp_path):
+    engine = open_database(f"sqlite:///{tmp_path / 'settings.sqlite'}")
+    names = ("main.cache_size", "temp.cache_size", "threads")
+    with engine.connect() as conn:
+        before = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
+        conn.commit()
+        with conn.begin(), import_settings(conn):
+            during = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
+        after = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
+    engine.dispose()
+    assert during != before
+    assert during["threads"] >= 1  # big sorts use helper threads
+    assert after == before
