@@ -5,7 +5,8 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import auth, charts, formats, loaders, state
+from dashboard import auth, charts, figures, formats, loaders, state
+from dashboard.figures import Trend
 from dashboard.filters import context
 from queries.metric_definitions import column, conversion_final_from
 
@@ -59,28 +60,20 @@ else:
         )
 
 weekly = loaders.weekly(*args, *period)
-trend = {"colours": ctx.colours, "names": ctx.names}
 left, right = st.columns(2)
-left.plotly_chart(
-    charts.weekly_trend(
-        weekly, "consult_requests", title="Are consultation requests growing?", unit="requests",
-        include_network=False, **trend,
-    )
-)  # fmt: skip
-right.plotly_chart(
-    charts.weekly_trend(weekly, "no_show_rate_pct", title="Are no-shows rising?", unit="%", **trend)
+trends = figures.weekly_trends(
+    weekly,
+    [
+        Trend("consult_requests", "Are consultation requests growing?", "requests", False),
+        Trend("no_show_rate_pct", "Are no-shows rising?", "%"),
+        Trend("infusions_completed", "How many infusions did we complete?", "infusions", False),
+        Trend("utilization_pct", "How full are the rooms?", "%"),
+    ],
+    colours=ctx.colours,
+    names=ctx.names,
 )
-left.plotly_chart(
-    charts.weekly_trend(
-        weekly, "infusions_completed", title="How many infusions did we complete?",
-        unit="infusions", include_network=False, **trend,
-    )
-)  # fmt: skip
-right.plotly_chart(
-    charts.weekly_trend(
-        weekly, "utilization_pct", title="How full are the rooms?", unit="%", **trend
-    )
-)
+for place, figure in zip((left, right, left, right), trends, strict=True):
+    place.plotly_chart(figure)
 if note := charts.pooled_note(weekly):
     st.caption(note)
 
