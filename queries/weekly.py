@@ -118,9 +118,10 @@ def _day_stat_sums(
         .where(s.location_id.in_(selected), s.day.between(first, last))
         .group_by(week, s.location_id)
     )
+    # Sums by position: looking each up by name took a third of an uncached report's time.
     return {
-        (row.week, row.location_id): {name: int(getattr(row, name)) for name in names}
-        for row in conn.execute(stmt)
+        (week_day, location_id): dict(zip(names, map(int, sums), strict=True))
+        for week_day, location_id, *sums in conn.execute(stmt)
     }
 
 
