@@ -1,4 +1,4 @@
-"""The data contract (shared/spec/data-contract.md) as a table of column specs, checked vectorized.
+"""The data contract (docs/data-contract.md) as a table of column specs, checked vectorized.
 
 `validate` reads one file's rows (a DataFrame as read from CSV/XLSX, or typed frames from the
 generator) and returns the typed rows plus one `RowError` per bad cell. Timestamps come out as UTC

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, text
 from queries.db import make_engine, upgrade
 from queries.schema import calendar, metadata
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-TWO_WEEKS = SHARED / "examples" / "two-weeks"
+# The hand-checked fixture lives in the repository: a clone has nothing beside it.
+TWO_WEEKS = Path(__file__).resolve().parent / "fixtures" / "two-weeks"
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
