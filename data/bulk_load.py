@@ -32,15 +32,13 @@ from sqlalchemy import (
 )
 
 # SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative).
-# It also sets the size of each sorted run of a big sort (numbering, index builds): runs of a
-# few MB sort within the CPU's caches and, with helper threads, on every core, then merge. On
-# the full-size files (2026-11-27, Intel Xeon, 2 CPUs) the import took 66.0-67.9 s with 4-16 MB
-# and 2 threads, 70.9 s with 16 MB and no threads, 79.4 s with 256 MB (the setting before,
-# whose runs of 256 MB sorted slowly), and its peak fell from 1140 MB to 510-555 MB.
+# It also sizes each sorted run of a big sort: runs of a few MB sort within the CPU's caches, on
+# helper threads, then merge; a bigger cache sorts slower and holds more memory
+# (docs/performance.md).
 SQLITE_IMPORT_CACHE_KIB = 8 * 1024
 SQLITE_SORT_THREADS = min(4, os.cpu_count() or 1)
-# PostgreSQL's sort memory for the import transaction: the bookings move sorts every row (600 MB
-# for 4 million bookings); with 256 MB it merged on disk (10.6 s against 7.1 s in memory).
+# PostgreSQL's sort memory for the import transaction: the bookings move sorts every row, in
+# memory rather than merged on disk (docs/performance.md).
 PG_IMPORT_SETTINGS = (
     "SET LOCAL work_mem = '1GB'",
     "SET LOCAL maintenance_work_mem = '512MB'",
@@ -67,8 +65,8 @@ def import_settings(conn: Connection) -> Iterator[None]:
 
     SQLite gets a page cache of a few MB and sorter helper threads (`PRAGMA threads`), both
     restored after (they are per connection, not transactional); see `SQLITE_IMPORT_CACHE_KIB`.
-    PostgreSQL gets `SET LOCAL` memory for sorts, hashes and index builds, and no JIT, which
-    spent a third of a 25 s aggregate compiling it; they end with the transaction.
+    PostgreSQL gets `SET LOCAL` memory for sorts, hashes and index builds, and no JIT (it spent
+    much of an aggregate's time compiling it); they end with the transaction.
     """
     if conn.dialect.name == "postgresql":
         for setting in PG_IMPORT_SETTINGS:
@@ -159,7 +157,7 @@ class BulkLoad:
         if self.after_load is not None:
             if self.conn.dialect.name == "postgresql":
                 # Without statistics the planner takes the new rows for a few thousand and looks
-                # bookings up once per row (7.3 s for 1.56 million consults) instead of hashing.
+                # bookings up once per row instead of hashing.
                 self.conn.exec_driver_sql("ANALYZE " + self.table.name)
             self.after_load(self.conn)
         _add_constraints(self.conn, self.table.name, self.constraints)
@@ -172,14 +170,10 @@ class BulkLoad:
     def _move_staged(self) -> None:
         """Staged rows into the table with their derived columns, by the dialect's faster way.
 
-        Measured on 4.05 million bookings (2026-11-27, a slower Xeon, with the 256 MB SQLite
-        cache then set; with today's settings SQLite's two steps took 7.5 s and 5.4 s on a
-        faster machine): PostgreSQL moves them in
-        34 s with one window over whole rows, against 44 s for the SQLite way (a hash join),
-        and its patient index then builds from rows already in that order (4.7 s against
-        8.4 s). SQLite sorts whole rows for a window slowly (48-52 s), so it computes the
+        PostgreSQL moves them with one window over whole rows, which also leaves them in the
+        patient index's order. SQLite sorts whole rows for a window slowly, so it computes the
         numbers from a few columns into a narrow table keyed like ours (WITHOUT ROWID, filled
-        in key order) and joins them to the staged rows: 21 s plus 11.5 s.
+        in key order) and joins them to the staged rows (docs/performance.md).
         """
         staged = self.staging
         if self.conn.dialect.name != "sqlite":
@@ -266,7 +260,7 @@ def _ddl(template: str, *identifiers: str) -> str:
 def _copy_csv(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
     """COPY a frame into `table_name` (our staging table, never input) as CSV text.
 
-    Arrow writes the text in C++, ten times faster than `DataFrame.to_csv` here. Text is quoted
+    Arrow writes the text in C++, much faster than `DataFrame.to_csv`. Text is quoted
     and a missing value is an empty unquoted field, which COPY reads as NULL.
     """
     text = io.BytesIO()

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.contract import SPECS, Checked, RowError, validate
+from data.contract import SPECS, Checked, RowError, headers, validate
+from data.csv_input import read_csv_chunks
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,12 @@ class KeysSeen:
         for part in parts[1:]:
             joined = joined + "\x1f" + part
         text = joined.to_numpy(dtype=object)
-        # Ids are all different: factorizing them first (`categorize`) only cost time (1.1 s
-        # against 0.13 s for a million ids).
+        # Ids are all different: factorizing them first (`categorize`) only costs time.
         first = pd.util.hash_array(text, hash_key="clinic-ids-00001", categorize=False)
         second = pd.util.hash_array(text, hash_key="clinic-ids-00002", categorize=False)
         kept_lines = np.asarray(lines)[complete]
-        # Sorted first: searching the stored run for sorted hashes walks it in order (6 s against
-        # under 1 s for 4 million bookings), and they merge into it by one insert.
+        # Sorted first: searching the stored run for sorted hashes walks it in order, and they
+        # merge into it by one insert.
         own = np.argsort(first, kind="stable")  # a repeat within the chunk keeps its order
         first, second, kept_lines = first[own], second[own], kept_lines[own]
         low = np.searchsorted(self.first, first, side="left")
@@ -158,10 +158,8 @@ class KeysSeen:
 
 
 def _raw_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
-    for label in frame.columns:
-        if str(label).strip().lstrip("\ufeff").strip().lower() == name:
-            return frame[label].reset_index(drop=True)
-    return None
+    label = headers(frame).get(name)
+    return None if label is None else frame[label].reset_index(drop=True)
 
 
 class Prefetch:
@@ -174,8 +172,7 @@ class Prefetch:
       driver lets go of the GIL for every row it writes, and a busy thread would then hold each
       row up.
     - `in_process`: a big CSV file read and checked in a process of its own, on the other core,
-      while this process writes the chunks already checked (4 million bookings: 27 s of reading,
-      checking and writing one after the other).
+      while this process writes the chunks already checked (docs/performance.md).
     """
 
     def __init__(self, source: str, locations: dict[str, str]) -> None:
@@ -209,7 +206,7 @@ class Prefetch:
     def in_process(
         cls, kind: str, source: str, path: Path, rows: int, locations: dict[str, str]
     ) -> "Prefetch":
-        """`path` read `rows` rows at a time (`data.load.read_csv_chunks`) in another process.
+        """`path` read `rows` rows at a time (`data.csv_input.read_csv_chunks`) in another process.
 
         A fresh interpreter (`python -m data.checked_chunks`), not a fork of this one, which holds
         database connections and threads, nor a multiprocessing child, which would run the
@@ -309,8 +306,6 @@ def _check_file_in_process() -> None:
     The job comes pickled on stdin; each checked chunk's file, then "end", goes to stdout as a
     line; an error is pickled to the folder and its file sent as "error <path>".
     """
-    from data.load import read_csv_chunks  # data.load imports this module
-
     kind, source, path, rows, locations, folder = pickle.load(sys.stdin.buffer)
 
     def put(item: object) -> None:

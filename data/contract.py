@@ -385,14 +385,14 @@ def validate(
     exists (stored or applied earlier in this import) to its time zone.
     """
     spec = SPECS[kind]
-    headers = _headers(frame)
-    header_errors = _header_errors(spec, headers, source)
+    found = headers(frame)
+    header_errors = _header_errors(spec, found, source)
     if header_errors:
         return Checked(kind, pd.DataFrame(columns=spec.names), header_errors)
 
     rows = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     rows["_line"] = lines
-    raw = {c.name: frame[headers[c.name]] if c.name in headers else None for c in spec.columns}
+    raw = {c.name: frame[found[c.name]] if c.name in found else None for c in spec.columns}
     failures: list[Failure] = []
     clocks: dict[str, values.WallClock] = {}
     for column in spec.columns:
@@ -431,8 +431,11 @@ def validate(
     return Checked(kind, rows.drop(columns=[c for c in rows if c.startswith("_")]), errors)
 
 
-def _headers(frame: pd.DataFrame) -> dict[str, object]:
-    """Normalised header name -> the frame's column label (first one wins on a duplicate)."""
+def headers(frame: pd.DataFrame) -> dict[str, object]:
+    """Normalised header name -> the frame's column label (first one wins on a duplicate).
+
+    The one reading of a header cell: case, surrounding blanks and a byte-order mark ignored.
+    """
     found: dict[str, object] = {}
     for label in frame.columns:
         found.setdefault(str(label).strip().lstrip("\ufeff").strip().lower(), label)

@@ -8,10 +8,6 @@ names every bad row. Files applied before or after a refused one stay applied.
 """
 
 import argparse
-import codecs
-import csv
-import io
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +21,8 @@ from sqlalchemy import Connection, Engine
 from data.bulk_load import import_settings
 from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead, with_keys
 from data.contract import KINDS, SPECS, RowError
-from data.store import ChunkWriter, store, stored_locations
+from data.csv_input import read_csv, read_csv_chunks
+from data.store import CHUNKED_KINDS, STORED_KINDS, ChunkWriter, store, stored_locations
 from data.xlsx_input import read_xlsx
 
 __all__ = [
@@ -39,13 +36,12 @@ __all__ = [
 
 Progress = Callable[[float, str], None]
 SUFFIXES = (".csv", ".xlsx")
-# The big files are read, checked and written a chunk at a time: memory follows the chunk.
-CHUNKED_KINDS = ("consultations", "bookings")
+# The big files (`CHUNKED_KINDS`) are read, checked and written a chunk at a time: memory follows
+# the chunk.
 CHUNK_ROWS = 200_000
 # From this size a CSV file of consultations or bookings is read and checked in a process of its
 # own (about 200,000 bookings).
 PROCESS_BYTES = 20 * 1024 * 1024
-BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ class FileResult:
 
     def __str__(self) -> str:
         text = f"{self.source}: {self.rows} rows ({self.inserted} inserted, {self.updated} updated"
-        if self.kind in ("capacity", "users"):
+        if STORED_KINDS[self.kind].replaces:
             text += f", {self.removed} stored rows replaced"
         return text + ")"
 
@@ -108,7 +104,7 @@ def import_files(
     def read(path: Path) -> Iterator[tuple[pd.DataFrame, np.ndarray] | RowError]:
         kind = file_kind(path)
         if path.suffix.lower() == ".csv" and kind in CHUNKED_KINDS:
-            return read_csv_chunks(path)
+            return read_csv_chunks(path, CHUNK_ROWS)
         return iter([_read_file(path, kind)])
 
     return _apply(engine, [(file_kind(p), str(p), read, p) for p in ordered], progress)
@@ -277,8 +273,7 @@ def _apply_file(
     stored = None
     checked = checked_for(locations)
     # SQLite's driver lets go of the GIL for every row it steps, and a busy reader thread then
-    # holds the writer up row after row (seen: 0.3-0.8 s per 10,000 staged rows, against 1.5 s
-    # for 434,000 without it); PostgreSQL's COPY hands over a chunk in one call.
+    # holds the writer up row after row; PostgreSQL's COPY hands over a chunk in one call.
     ahead = read_ahead(checked) if conn.dialect.name == "postgresql" else checked
     for chunk in ahead:
         errors += chunk.errors
@@ -327,115 +322,6 @@ def _read_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | RowEr
         except (OSError, ValueError, KeyError) as problem:
             return RowError(str(path), 0, "", "", f"not a readable XLSX workbook: {problem}")
     return read_csv(path)
-
-
-def read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray] | RowError:
-    """All cells as text (empty cell = empty string) and each row's physical line number."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as problem:
-        line = raw[: problem.start].count(b"\n") + 1
-        return RowError(str(path), line, "", "", "not UTF-8 text")
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        return RowError(str(path), 1, "", "", "the file is empty (no header row)")
-    except pd.errors.ParserError as problem:
-        found = re.search(r"line (\d+)", str(problem))
-        line = int(found.group(1)) if found else 0
-        return RowError(str(path), line, "", "", f"not a valid CSV row: {problem}")
-    return frame, _physical_lines(text, len(frame))
-
-
-def read_csv_chunks(
-    path: Path, rows: int | None = None
-) -> Iterator[tuple[pd.DataFrame, np.ndarray] | RowError]:
-    """The file as frames of at most `rows` rows (all cells text), with their line numbers.
-
-    A first pass checks the encoding and looks for quotes and blank lines in fixed-size blocks;
-    a file that has either is read whole (`read_csv`), since only a full parse can number its
-    lines. Otherwise the data row n is on line n + 2 and memory holds one chunk at a time.
-    """
-    plain = _plain_utf8(path)
-    if isinstance(plain, RowError):
-        yield plain
-        return
-    if not plain:
-        yield read_csv(path)
-        return
-    try:
-        reader = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            chunksize=rows or CHUNK_ROWS,
-        )
-    except pd.errors.EmptyDataError:
-        yield RowError(str(path), 1, "", "", "the file is empty (no header row)")
-        return
-    done = 0
-    with reader:
-        while True:
-            try:
-                frame = next(reader)
-            except StopIteration:
-                break
-            except pd.errors.ParserError as problem:
-                found = re.search(r"line (\d+)", str(problem))
-                line = int(found.group(1)) if found else 0
-                yield RowError(str(path), line, "", "", f"not a valid CSV row: {problem}")
-                return
-            frame = frame.reset_index(drop=True)
-            yield frame, np.arange(done, done + len(frame), dtype=np.int64) + 2
-            done += len(frame)
-    if done == 0:
-        # A header without rows: one empty frame, so the header is still checked.
-        yield (
-            pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"),
-            np.zeros(0, dtype=np.int64),
-        )
-
-
-def _plain_utf8(path: Path) -> bool | RowError:
-    """True if the file is UTF-8 without quotes or blank lines; a RowError if not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    plain = True
-    lines = 0
-    tail = b""
-    with path.open("rb") as stream:
-        while block := stream.read(BLOCK_BYTES):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as problem:
-                line = lines + block[: problem.start].count(b"\n") + 1
-                return RowError(str(path), line, "", "", "not UTF-8 text")
-            joined = tail + block
-            if b'"' in block or b"\n\n" in joined or b"\n\r\n" in joined:
-                plain = False
-            lines += block.count(b"\n")
-            tail = block[-2:]
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return RowError(str(path), lines + 1, "", "", "not UTF-8 text")
-    return plain
-
-
-def _physical_lines(text: str, rows: int) -> np.ndarray:
-    """Line numbers of the data rows (quoted line breaks and blank lines shift them from row+2)."""
-    simple = np.arange(rows, dtype=np.int64) + 2
-    if '"' not in text and "\n\n" not in text.replace("\r\n", "\n"):
-        return simple
-    reader = csv.reader(io.StringIO(text))
-    next(reader, None)
-    lines, end = [], reader.line_num
-    for record in reader:
-        if record:
-            lines.append(end + 1)
-        end = reader.line_num
-    return np.asarray(lines, dtype=np.int64) if len(lines) == rows else simple
 
 
 def main(argv: Sequence[str] | None = None) -> int:

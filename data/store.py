@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from data.bulk_load import BulkLoad, Derived
+from data.bulk_load import AfterLoad, BulkLoad, Derived
 from data.timezone_change import changed_timezones, redate
 from queries import schema
 from queries.derived import (
@@ -64,13 +64,21 @@ def store(
     progress: Progress | None = None,
 ) -> Stored:
     """Write one validated file (`data.contract.Checked.rows`) and record it in `imports`."""
-    stored = _WRITERS[kind](conn, rows, progress or _quiet)
+    if STORED_KINDS[kind].chunked:
+        writer = ChunkWriter(conn, kind, source)
+        writer.write(rows, progress)
+        return writer.finish()
+    stored = STORED_KINDS[kind].write(conn, rows, progress or _quiet)
+    _record_import(conn, kind, source, len(rows))
+    return stored
+
+
+def _record_import(conn: Connection, kind: str, source: str, rows: int) -> None:
     conn.execute(
         insert(schema.imports).values(
-            at=datetime.now(UTC).replace(tzinfo=None), kind=kind, source=source, rows=len(rows)
+            at=datetime.now(UTC).replace(tzinfo=None), kind=kind, source=source, rows=rows
         )
     )
-    return stored
 
 
 def _quiet(_fraction: float, _text: str) -> None:
@@ -134,11 +142,6 @@ def _store_users(conn: Connection, rows: pd.DataFrame, progress: Progress) -> St
     return Stored(inserted=len(rows), updated=0, removed=removed)
 
 
-def _store_consultations(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
-    table = schema.consultations
-    return _store_with_refresh(conn, table, table.c.request_id, _consultation_frame(rows), progress)
-
-
 def _consultation_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame = rows[
         [
@@ -162,11 +165,6 @@ def _consultation_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _store_bookings(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
-    table = schema.bookings
-    return _store_with_refresh(conn, table, table.c.booking_id, _booking_frame(rows), progress)
-
-
 def _booking_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame = rows[
         [
@@ -184,16 +182,6 @@ def _booking_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame["start_date"] = local.dt.normalize()
     frame["start_minute"] = local.dt.hour * 60 + local.dt.minute
     return frame
-
-
-def _store_with_refresh(
-    conn: Connection, table: Table, key, frame: pd.DataFrame, progress: Progress
-) -> Stored:
-    """Upsert, then refresh derived data for the patients/locations of new and replaced rows."""
-    touched = Touched.before(conn, table)
-    stored = touched.upsert(conn, table, key, frame, progress)
-    touched.refresh(conn)
-    return stored
 
 
 # Past this many patients, one set-based pass over everything beats refreshing patient by patient.
@@ -267,7 +255,8 @@ class ChunkWriter:
 
     def __init__(self, conn: Connection, kind: str, source: str) -> None:
         self.conn, self.kind, self.source = conn, kind, source
-        self.table = _CHUNKED[kind]
+        self.stored_kind = STORED_KINDS[kind]
+        self.table = self.stored_kind.table
         self.key = self.table.primary_key.columns[0]
         self.touched = Touched.before(conn, self.table)
         self.bulk: BulkLoad | None = None
@@ -275,15 +264,15 @@ class ChunkWriter:
 
     def write(self, rows: pd.DataFrame, progress: Progress | None = None) -> None:
         """Write one validated chunk (`data.contract.Checked.rows`); derived data waits."""
-        frame = _FRAMES[self.kind](rows)
+        frame = self.stored_kind.frame(rows)
         if self.touched.empty:
             if self.bulk is None:
                 self.bulk = BulkLoad(
                     self.conn,
                     self.table,
                     list(frame.columns),
-                    _DERIVED.get(self.kind),
-                    _AFTER_LOAD.get(self.kind),
+                    self.stored_kind.derived,
+                    self.stored_kind.after_load,
                 )
             self.bulk.write(frame, _driver_values)
             self.inserted += len(frame)
@@ -307,14 +296,7 @@ class ChunkWriter:
             conversions=bookings_file or not bulk,
             booking_stats=bookings_file,
         )
-        self.conn.execute(
-            insert(schema.imports).values(
-                at=datetime.now(UTC).replace(tzinfo=None),
-                kind=self.kind,
-                source=self.source,
-                rows=self.rows,
-            )
-        )
+        _record_import(self.conn, self.kind, self.source, self.rows)
         return Stored(inserted=self.inserted, updated=self.updated)
 
 
@@ -500,19 +482,50 @@ def _batches(records: Sequence[dict]) -> Iterator[Sequence[dict]]:
         yield records[start : start + BATCH_ROWS]
 
 
-_WRITERS = {
-    "locations": _store_locations,
-    "capacity": _store_capacity,
-    "closures": _store_closures,
-    "users": _store_users,
-    "consultations": _store_consultations,
-    "bookings": _store_bookings,
+@dataclass(frozen=True)
+class StoredKind:
+    """How one file kind is written: its table and what writes it.
+
+    A kind with a `frame` is written chunk by chunk (`ChunkWriter`): `frame` turns a checked
+    chunk into the table's columns; into an empty table a bulk load computes `derived` as it
+    moves the staged rows in, and runs `after_load` once they are all in (`data.bulk_load`).
+    Any other kind is written whole by `write`.
+    """
+
+    kind: str
+    table: Table
+    write: Callable[[Connection, pd.DataFrame, Progress], Stored] | None = None
+    frame: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    derived: Derived | None = None
+    after_load: AfterLoad | None = None
+    replaces: bool = False  # writing replaces what was stored (per location named, or all)
+
+    @property
+    def chunked(self) -> bool:
+        return self.frame is not None
+
+
+# Bookings carry sequence numbers on most rows: computed in the move from staging. A quarter of
+# consults convert: set by one UPDATE of the loaded rows, cheaper than a move (docs/performance.md).
+STORED_KINDS: dict[str, StoredKind] = {
+    stored.kind: stored
+    for stored in (
+        StoredKind("locations", schema.locations, write=_store_locations),
+        StoredKind("capacity", schema.capacity, write=_store_capacity, replaces=True),
+        StoredKind("closures", schema.closures, write=_store_closures),
+        StoredKind("users", schema.users, write=_store_users, replaces=True),
+        StoredKind(
+            "bookings",
+            schema.bookings,
+            frame=_booking_frame,
+            derived=Derived(sequence_columns, sequence_numbers),
+        ),
+        StoredKind(
+            "consultations",
+            schema.consultations,
+            frame=_consultation_frame,
+            after_load=refresh_all_conversions,
+        ),
+    )
 }
-_CHUNKED = {"consultations": schema.consultations, "bookings": schema.bookings}
-_FRAMES = {"consultations": _consultation_frame, "bookings": _booking_frame}
-# What a bulk load computes as it writes: the booking sequence numbers, which most rows carry,
-# in the move from staging; a consult's conversion (a quarter of them), by one UPDATE of the
-# loaded rows before they are indexed. Measured at full size (1.56 million requests) on SQLite:
-# the finish took 27.6 s with a move, 16.3 s with the UPDATE (6.2 s of it), at a higher load.
-_DERIVED = {"bookings": Derived(sequence_columns, sequence_numbers)}
-_AFTER_LOAD = {"consultations": refresh_all_conversions}
+CHUNKED_KINDS = tuple(kind for kind, stored in STORED_KINDS.items() if stored.chunked)
