@@ -37,5 +37,5 @@ def test_no_file_refers_to_the_shared_folder_beside_the_clone():
 
 def test_the_pattern_catches_a_reference(tmp_path):
     assert OUTSIDE.search("TWO_WEEKS = Path('..') / '..' / '../" + "shared/examples'")
-    assert OUTSIDE.search("Path(__file__).parents[2] / 'shared'")
+    assert OUTSIDE.search("Path(__file__).parents[2] / " + "'shared'")
     assert not OUTSIDE.search("tests/fixtures/two-weeks")
