@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from queries.calendar_table import FIRST_DAY, LAST_DAY
+from queries.calendar_table import FIRST_DAY, LAST_DAY, latest_complete_week
 from queries.calendar_table import week_start as week_start_of
 
 PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52 weeks": 52}
@@ -41,12 +41,6 @@ class Selection:
     @property
     def last_week(self) -> date:
         return week_start_of(self.end, self.week_start)
-
-
-def latest_complete_week(last_activity: date | None, today: date, week_start: str) -> date:
-    """Start of the last week that is over, by the data's last active day or today if earlier."""
-    reference = today if last_activity is None else min(today, last_activity + timedelta(days=1))
-    return week_start_of(reference, week_start) - timedelta(days=7)
 
 
 def preset_range(preset: str, latest_week: date) -> tuple[date, date]:

@@ -20,7 +20,8 @@ DOWNLOAD = "download"
 IMPORT = "import"
 NO_ACCESS = "no_access"
 SIGN_OUT = "sign_out"
-ACTIONS = (SIGN_IN, PAGE_VIEW, DOWNLOAD, IMPORT, NO_ACCESS, SIGN_OUT)
+TARGETS = "targets"  # the stored targets replaced, by an import or the Targets page
+ACTIONS = (SIGN_IN, PAGE_VIEW, DOWNLOAD, IMPORT, NO_ACCESS, SIGN_OUT, TARGETS)
 COLUMNS = ["at", "email", "action", "detail"]
 
 
@@ -36,12 +37,24 @@ def record(
 
     `detail` is stored as JSON (keys sorted; dates and sets written as strings and sorted lists).
     """
+    with engine.begin() as conn:
+        append(conn, email=email, action=action, detail=detail, at=at)
+
+
+def append(
+    conn: Connection,
+    *,
+    email: str | None,
+    action: str,
+    detail: Mapping[str, object] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append one event in the caller's transaction: kept exactly when the change it records is."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; expected one of {ACTIONS}")
     moment = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     text = json.dumps(dict(detail or {}), sort_keys=True, default=_json_default)
-    with engine.begin() as conn:
-        conn.execute(insert(audit_log).values(at=moment, email=email, action=action, detail=text))
+    conn.execute(insert(audit_log).values(at=moment, email=email, action=action, detail=text))
 
 
 def _json_default(value: object) -> object:

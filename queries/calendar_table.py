@@ -12,6 +12,13 @@ def week_start(day: date, week_start: str = "mon") -> date:
     return day - timedelta(days=offset)
 
 
+def latest_complete_week(last_activity: date | None, today: date, starts_on: str) -> date:
+    """Start of the last week that is over, by the data's last active day or today if earlier;
+    weeks start on `starts_on` (`mon` or `sun`)."""
+    reference = today if last_activity is None else min(today, last_activity + timedelta(days=1))
+    return week_start(reference, starts_on) - timedelta(days=7)
+
+
 def calendar_rows() -> list[dict]:
     days = (LAST_DAY - FIRST_DAY).days + 1
     rows = []

@@ -158,6 +158,18 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
 )
 
+# Targets per location and weekly metric; `location_id` "*" holds the target of every location
+# that has no row of its own (queries/targets.py). No foreign key: "*" names no location.
+targets = Table(
+    "targets",
+    metadata,
+    Column("location_id", String(40), primary_key=True),
+    Column("metric", String(40), primary_key=True),
+    Column("min_value", Float),
+    Column("max_value", Float),
+    Column("weeks", SmallInteger, nullable=False),
+)
+
 imports = Table(
     "imports",
     metadata,

@@ -1,0 +1,221 @@
+"""Targets per location and weekly metric: the defaults, the stored rows, and which one applies.
+
+A location's own row wins over the `*` row, and the `*` row over the default (docs/metrics.md,
+"Targets"). Stored targets change only through `replace_targets`, which writes the audit entry
+in the same transaction, whether a file or the Targets page sent them.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, select
+
+from queries.audit import TARGETS, append
+from queries.metric_definitions import WEEKLY_COLUMNS, column
+from queries.page_filters import location_condition
+from queries.schema import locations as locations_table
+from queries.schema import targets
+from queries.scope import Scope
+
+EVERY_LOCATION = "*"
+DEFAULT_WEEKS = 2
+# Any count or rate of the weekly report may have a target.
+TARGET_METRICS: tuple[str, ...] = tuple(c.name for c in WEEKLY_COLUMNS if c.kind != "date")[1:]
+TARGET_COLUMNS = ["location_id", "metric", "min", "max", "weeks"]
+EFFECTIVE_COLUMNS = [*TARGET_COLUMNS, "source"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Inside when `min` ≤ value ≤ `max` (a missing bound does not limit); `weeks` consecutive
+    complete weeks outside make a location need attention."""
+
+    min: float | None = None
+    max: float | None = None
+    weeks: int = DEFAULT_WEEKS
+
+    def outside(self, value: float) -> bool:
+        return (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        )
+
+    def describe(self, unit: str) -> str:
+        """'at most 8%', 'at least 80%', '70-90%', '60 min or less' as a person reads it."""
+        if self.min is not None and self.max is not None:
+            return f"{_number(self.min)}-{_with_unit(self.max, unit)}"
+        if self.max is not None:
+            return f"at most {_with_unit(self.max, unit)}"
+        return f"at least {_with_unit(self.min, unit)}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _with_unit(value: float, unit: str) -> str:
+    if unit == "%":
+        return f"{value:g}%"
+    return f"{value:g} {unit}".rstrip()
+
+
+# Used where no stored row applies; each is documented with its source in docs/metrics.md.
+DEFAULTS: dict[str, Target] = {
+    "no_show_rate_pct": Target(max=8.0),
+    "utilization_pct": Target(min=70.0, max=90.0),
+    "median_response_minutes": Target(max=60.0),
+    "contacted_within_1h_pct": Target(min=80.0),
+}
+
+
+def describe(target: Target, metric: str) -> str:
+    """A target in words, with the metric's unit."""
+    return target.describe(column(metric).unit)
+
+
+def stored_targets(conn: Connection, *, scope: Scope) -> pd.DataFrame:
+    """Every stored target row, `*` first: columns `TARGET_COLUMNS`. Admins only: the rows of
+    every location are edited together."""
+    if scope.allowed is not None:
+        raise PermissionError("only an admin may read every location's targets")
+    return _stored(conn, None)
+
+
+def _stored(conn: Connection, location_ids: Sequence[str] | None) -> pd.DataFrame:
+    t = targets.c
+    stmt = select(t.location_id, t.metric, t.min_value, t.max_value, t.weeks)
+    if location_ids is not None:
+        stmt = stmt.where(t.location_id.in_([EVERY_LOCATION, *location_ids]))
+    rows = conn.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    order = {name: n for n, name in enumerate(TARGET_METRICS)}
+    frame["_every"] = frame["location_id"] != EVERY_LOCATION
+    frame["_metric"] = frame["metric"].map(order)
+    frame = frame.sort_values(["_every", "location_id", "_metric"]).drop(
+        columns=["_every", "_metric"]
+    )
+    return frame.astype({"min": "float64", "max": "float64", "weeks": "int64"}).reset_index(
+        drop=True
+    )
+
+
+def effective_targets(
+    conn: Connection, *, scope: Scope, locations: Sequence[str] | None
+) -> pd.DataFrame:
+    """The target that applies to each selected location and metric that has one: columns
+    `EFFECTIVE_COLUMNS`, `source` being "location", "*" or "default"."""
+    rows = []
+    resolved = resolved_targets(conn, scope=scope, locations=locations)
+    for location_id, by_metric in resolved.items():
+        for metric, (target, source) in by_metric.items():
+            rows.append([location_id, metric, target.min, target.max, target.weeks, source])
+    frame = pd.DataFrame(rows, columns=EFFECTIVE_COLUMNS)
+    return frame.astype({"min": "float64", "max": "float64", "weeks": "int64"})
+
+
+def resolved_targets(
+    conn: Connection, *, scope: Scope, locations: Sequence[str] | None
+) -> dict[str, dict[str, tuple[Target, str]]]:
+    """Per selected location (stored ones the scope allows; `None` = all), per metric: the
+    target that applies and where it comes from ("location", "*" or "default")."""
+    stmt = select(locations_table.c.location_id).where(
+        location_condition(locations_table.c.location_id, scope=scope, locations=locations)
+    )
+    selected = sorted(conn.scalars(stmt))
+    return resolve(_stored(conn, selected), selected)
+
+
+def resolve(
+    stored: pd.DataFrame, location_ids: Iterable[str]
+) -> dict[str, dict[str, tuple[Target, str]]]:
+    """Per location, per metric: the target that applies and where it comes from."""
+    rows = {
+        (row.location_id, row.metric): Target(
+            min=_bound(row.min), max=_bound(row.max), weeks=int(row.weeks)
+        )
+        for row in stored.itertuples()
+    }
+    resolved: dict[str, dict[str, tuple[Target, str]]] = {}
+    for location_id in location_ids:
+        by_metric = {}
+        for metric in TARGET_METRICS:
+            if (location_id, metric) in rows:
+                by_metric[metric] = (rows[(location_id, metric)], "location")
+            elif (EVERY_LOCATION, metric) in rows:
+                by_metric[metric] = (rows[(EVERY_LOCATION, metric)], EVERY_LOCATION)
+            elif metric in DEFAULTS:
+                by_metric[metric] = (DEFAULTS[metric], "default")
+        resolved[location_id] = by_metric
+    return resolved
+
+
+def _bound(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def common_target(effective: pd.DataFrame, metric: str) -> Target | None:
+    """The target of `metric` when every location of `effective` has the same one, else None
+    (a pooled figure has no one target when its locations' targets differ)."""
+    rows = effective[effective["metric"] == metric]
+    if rows.empty or len(rows) != effective["location_id"].nunique():
+        return None
+    found = {
+        Target(min=_bound(row.min), max=_bound(row.max), weeks=int(row.weeks))
+        for row in rows.itertuples()
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def outside_targets(table: pd.DataFrame, effective: pd.DataFrame) -> pd.DataFrame:
+    """Which cells of a `period_metrics`-shaped table are outside their location's target (the
+    pooled `ALL` row against the target its locations share): True where outside."""
+    flags = pd.DataFrame(False, index=table.index, columns=table.columns)
+    flags["location_id"] = table["location_id"]
+    by_location = {
+        (row.location_id, row.metric): Target(min=_bound(row.min), max=_bound(row.max))
+        for row in effective.itertuples()
+    }
+    shared = {metric: common_target(effective, metric) for metric in set(effective["metric"])}
+    for index, row in table.iterrows():
+        for metric in table.columns:
+            if metric == "location_id" or pd.isna(row[metric]):
+                continue
+            target = by_location.get((row["location_id"], metric), shared.get(metric))
+            if target is not None and target.outside(float(row[metric])):
+                flags.at[index, metric] = True
+    return flags
+
+
+def replace_targets(conn: Connection, rows: pd.DataFrame, *, email: str | None, source: str) -> int:
+    """Replace every stored target with `rows` (columns `TARGET_COLUMNS`, already checked by
+    the contract) and append the audit entry saying who changed what; returns rows removed."""
+    before = _stored(conn, None)
+    removed = conn.execute(delete(targets)).rowcount
+    records = [
+        {
+            "location_id": row.location_id,
+            "metric": row.metric,
+            "min_value": _bound(row.min),
+            "max_value": _bound(row.max),
+            "weeks": int(row.weeks),
+        }
+        for row in rows.itertuples()
+    ]
+    if records:
+        conn.execute(insert(targets), records)
+    append(
+        conn,
+        email=email,
+        action=TARGETS,
+        detail={
+            "source": source,
+            "before": _as_lists(before),
+            "after": _as_lists(_stored(conn, None)),
+        },
+    )
+    return removed
+
+
+def _as_lists(frame: pd.DataFrame) -> list[list]:
+    return json.loads(frame.to_json(orient="values"))
