@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from bench.naive import COLUMNS
+from queries.vocabulary import ALL
 
 FILES = ("locations", "capacity", "closures", "consultations", "bookings")
 
@@ -132,10 +133,10 @@ def _layout(
     con: duckdb.DuckDBPyConnection, counts: pd.DataFrame, first: date, last: date
 ) -> pd.DataFrame:
     ids = sorted(r[0] for r in con.execute("SELECT location_id FROM locations").fetchall())
-    counts["location_id"] = counts["location_id"].fillna("ALL")
+    counts["location_id"] = counts["location_id"].fillna(ALL)
     counts["week_start"] = pd.to_datetime(counts["week_start"])
     weeks = pd.date_range(first, last - timedelta(days=6), freq="7D")
-    grid = pd.MultiIndex.from_product([weeks, [*ids, "ALL"]], names=["week_start", "location_id"])
+    grid = pd.MultiIndex.from_product([weeks, [*ids, ALL]], names=["week_start", "location_id"])
     n = counts.set_index(["week_start", "location_id"]).reindex(grid)
     twice = n.pop("twice_median")
     n = n.fillna(0).astype("int64")

@@ -1,7 +1,8 @@
 """The weekly report computed the naive way: read the raw rows whole into pandas, then group.
 
-Written independently of `queries/` from spec/metrics.md, over the raw stored columns only (never
-`completed_seq`, `initial_seq`, `converted` or `daily_location_stats`). It is the benchmark's
+Written independently of the report's code from docs/metrics.md (it shares only the words of
+queries/vocabulary.py), over the raw stored columns only (never `completed_seq`, `initial_seq`,
+`converted` or `daily_location_stats`). It is the benchmark's
 baseline and the tests' reference: rounding is exact integer arithmetic, so the two can be
 compared cell for cell.
 """
@@ -14,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from queries.schema import bookings, capacity, closures, consultations, locations
+from queries.vocabulary import ALL, CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH
 
 COLUMNS = [
     "week_start",
@@ -36,7 +38,7 @@ COLUMNS = [
     "booked_room_hours",
     "utilization_pct",
 ]
-HELD = ["scheduled", "completed", "no_show", "late_cancel"]
+HELD = list(OCCUPYING)
 COUNTS = [
     "consult_requests",
     "contacted",
@@ -120,7 +122,7 @@ def weekly_report(
     initial_seq = initials.groupby("patient_ref").cumcount() + 1
     b = b.assign(
         first_completed=completed_seq.reindex(b.index).eq(1),
-        sixth_initial=initial_seq.reindex(b.index).eq(6),
+        sixth_initial=initial_seq.reindex(b.index).eq(SERIES_LENGTH),
     )
 
     consulted = c[(c["consult_status"] == "completed") & c["consult_date"].notna()]
@@ -128,7 +130,7 @@ def weekly_report(
         done[["patient_ref", "starts_at"]], on="patient_ref"
     )
     gap = pairs["starts_at"] - pairs["consult_at"]
-    hit = pairs[(gap >= pd.Timedelta(0)) & (gap <= pd.Timedelta(days=30))]["request_id"]
+    hit = pairs[(gap >= pd.Timedelta(0)) & (gap <= pd.Timedelta(CONVERSION_WINDOW))]["request_id"]
     converted = consulted["request_id"].isin(set(hit))
 
     def in_range(frame: pd.DataFrame, day: str) -> pd.DataFrame:
@@ -167,7 +169,7 @@ def weekly_report(
     grid = pd.MultiIndex.from_product([weeks, ids], names=key)
     counts = pd.concat(parts, axis=1).reindex(grid).fillna(0).astype("int64")[COUNTS]
     pooled = counts.groupby(level="week").sum()
-    pooled["location_id"] = "ALL"
+    pooled["location_id"] = ALL
     pooled = pooled.set_index("location_id", append=True)
     table = pd.concat([counts, pooled])
 
@@ -176,7 +178,7 @@ def weekly_report(
     twice = seconds.groupby(key)["s"].median() * 2
     twice_all = seconds.groupby("week")["s"].median() * 2
     twice_all.index = pd.MultiIndex.from_arrays(
-        [twice_all.index, ["ALL"] * len(twice_all)], names=key
+        [twice_all.index, [ALL] * len(twice_all)], names=key
     )
     medians = pd.concat([twice, twice_all]).reindex(table.index)
     # minutes = twice / 120; one decimal half up: floor(twice / 12 + 1/2) / 10.
@@ -200,7 +202,7 @@ def weekly_report(
     out["booked_room_hours"] = _half_up(n["booked_minutes"] * 100, sixty, 100)
     out["utilization_pct"] = _half_up(n["booked_minutes"] * 1000, n["available_minutes"], 10)
     out = out.reset_index().rename(columns={"week": "week_start"})
-    out["_all"] = out["location_id"] == "ALL"
+    out["_all"] = out["location_id"] == ALL
     out = out.sort_values(["week_start", "_all", "location_id"], ignore_index=True)
     out["week_start"] = out["week_start"].dt.date
     return out[COLUMNS]

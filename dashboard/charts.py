@@ -12,9 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from queries.metric_definitions import column as metric_column
+from queries.vocabulary import ALL as NETWORK
+from queries.vocabulary import ALL_SELECTED
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
-NETWORK = "ALL"
 NETWORK_COLOUR = "#000000"
 # Lines or bars of more locations than the palette has colours cannot be told apart.
 MAX_LOCATIONS = len(OKABE_ITO)
@@ -109,7 +110,7 @@ def _layout(figure: go.Figure, title: str, y_title: str = "", x_title: str = "")
 
 
 def _name(names: Mapping[str, str], location_id: str) -> str:
-    return "All selected" if location_id == NETWORK else names.get(location_id, location_id)
+    return ALL_SELECTED if location_id == NETWORK else names.get(location_id, location_id)
 
 
 def _location_count(table: pd.DataFrame) -> int:
@@ -443,6 +444,7 @@ def location_comparison(
             y=float(network.iloc[0]),
             line_dash="dash",
             line_color=NETWORK_COLOUR,
-            annotation_text=f"all selected: {network.iloc[0]:g}{'' if unit == '%' else ' '}{unit}",
+            annotation_text=f"{ALL_SELECTED.lower()}: {network.iloc[0]:g}"
+            f"{'' if unit == '%' else ' '}{unit}",
         )
     return _layout(figure, title, unit)

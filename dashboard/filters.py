@@ -13,11 +13,11 @@ import streamlit as st
 
 from queries.calendar_table import FIRST_DAY, LAST_DAY, latest_complete_week
 from queries.calendar_table import week_start as week_start_of
+from queries.vocabulary import WEEK_STARTS
 
 PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52 weeks": 52}
 CUSTOM = "Custom"
 DEFAULT_PRESET = "Last 12 weeks"
-WEEK_STARTS = {"mon": "Monday", "sun": "Sunday"}
 # With more locations than this the sidebar offers an "All locations" toggle, and while it is on
 # the location picker is not drawn (one chip per location made every rerun slower).
 MANY_LOCATIONS = 7

@@ -12,9 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from queries.metric_definitions import MetricColumn, column
-from queries.weekly import ALL
-
-ALL_SELECTED = "All selected"
+from queries.vocabulary import ALL, ALL_SELECTED
 
 
 def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
@@ -50,6 +48,15 @@ def help_text(metric: MetricColumn) -> str:
     return re.sub(r"^\(\d dp\) ", "", metric.definition)
 
 
+def formula_text(metric: MetricColumn) -> str:
+    """A ratio's formula in the words of its counts' labels, e.g. "No-show rate = No-shows ÷
+    (Infusions completed + No-shows + Late cancellations)"."""
+    formula = metric.formula
+    parts = [column(name).label for name in formula.denominator]
+    below = " + ".join(parts) if len(parts) < 2 else "(" + " + ".join(parts) + ")"
+    return f"{metric.label} = {column(formula.numerator).label} ÷ {below}"
+
+
 def _printf(metric: MetricColumn) -> str:
     if metric.kind == "count":
         return "localized"  # whole numbers with the browser's thousands separator
@@ -69,7 +76,7 @@ def metric_columns(names: list[str]) -> dict[str, st.column_config.Column]:
             )
         elif name == "location_id":
             config[name] = st.column_config.TextColumn(
-                metric.label, help="“All selected”: the selected locations taken together.",
+                metric.label, help=f"“{ALL_SELECTED}”: the selected locations taken together.",
                 pinned=True,
             )  # fmt: skip
         else:
@@ -78,14 +85,14 @@ def metric_columns(names: list[str]) -> dict[str, st.column_config.Column]:
 
 
 def with_location_names(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
-    """`table` with its `location_id` column holding display names ("All selected" for `ALL`)."""
+    """`table` with its `location_id` column holding display names (`ALL_SELECTED` for `ALL`)."""
     named = table.copy()
     named["location_id"] = [location_name(names, loc) for loc in named["location_id"]]
     return named
 
 
 def location_name(names: Mapping[str, str], location_id: str) -> str:
-    """A location's display name; the pooled `ALL` row is "All selected"."""
+    """A location's display name; the pooled `ALL` row is `ALL_SELECTED`."""
     return ALL_SELECTED if location_id == ALL else names.get(location_id, location_id)
 
 

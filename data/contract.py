@@ -14,6 +14,7 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from data import contract_values as values
 from data.contract_values import Read
+from queries.vocabulary import BOOKING_STATUSES, CONSULT_STATUSES, WEEKDAYS
 
 # The order files are applied in: a location before its rows; bookings before consultations,
 # so that consultations loaded into an empty table get their conversions as they are written.
@@ -21,7 +22,6 @@ KINDS = ("locations", "capacity", "closures", "users", "bookings", "consultation
 """Every file kind, in the order an import applies them (each may refer to the ones before)."""
 
 DEFAULT_TIMEZONE = "America/New_York"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PATIENT_IDENTIFIERS = frozenset(
     {
         "name",
@@ -313,7 +313,7 @@ SPECS: dict[str, FileSpec] = {
                 Column("consult_at", Timestamp()),
                 Column(
                     "consult_status",
-                    Code(("pending", "scheduled", "completed", "no_show", "cancelled")),
+                    Code(CONSULT_STATUSES),
                     required=True,
                 ),
                 Column("patient_ref", REF),
@@ -341,7 +341,7 @@ SPECS: dict[str, FileSpec] = {
                 Column("duration_minutes", Integer(1, 720), required=True),
                 Column(
                     "status",
-                    Code(("scheduled", "completed", "no_show", "late_cancel", "cancelled")),
+                    Code(BOOKING_STATUSES),
                     required=True,
                 ),
                 Column("booked_at", Timestamp()),

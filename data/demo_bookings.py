@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from data.demo_sites import Site, Timeline
+from queries.vocabulary import BOOKING_STATUSES, SERIES_LENGTH
 
 KINDS = np.array(["initial", "booster"])
 INITIAL, BOOSTER = 0, 1
-STATUSES = np.array(["scheduled", "completed", "no_show", "late_cancel", "cancelled"])
+STATUSES = np.array(BOOKING_STATUSES)
 SCHEDULED, COMPLETED, NO_SHOW, LATE_CANCEL, CANCELLED = range(5)
-SERIES_LENGTH = 6
 P_CANCELLED = 0.065
 P_LATE_CANCEL = 0.03
 P_NO_SHOW = 0.07

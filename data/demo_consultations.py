@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data.demo_sites import Site, Timeline
+from queries.vocabulary import CONSULT_STATUSES
 
 CHANNELS = np.array(["web", "phone", "referral", "walk_in", "other"])
 CHANNEL_P = [0.5, 0.3, 0.15, 0.03, 0.02]
@@ -18,7 +19,7 @@ INDICATIONS = np.array(
 INDICATION_P = [0.44, 0.17, 0.12, 0.05, 0.04, 0.07, 0.04, 0.07]
 # Share of completed consults that go on to an infusion series, by indication.
 CONVERSION_P = np.array([0.47, 0.4, 0.45, 0.38, 0.3, 0.42, 0.3, 0.33])
-STATUSES = np.array(["pending", "scheduled", "completed", "no_show", "cancelled"])
+STATUSES = np.array(CONSULT_STATUSES)
 PENDING, SCHEDULED, COMPLETED, NO_SHOW, CANCELLED = range(5)
 # Median minutes to a first reply during opening hours, by channel.
 REPLY_MEDIAN = np.array([25.0, 4.0, 90.0, 2.0, 40.0])

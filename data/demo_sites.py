@@ -68,7 +68,6 @@ MORE_CITIES = [
     ("Atlanta", "GA"),
 ]
 BRANCHES = ["North", "South", "East", "West", "Downtown", "Midtown", "Uptown", "Park"]
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 @dataclass(frozen=True)

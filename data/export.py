@@ -21,8 +21,8 @@ from queries.schema import (
     user_locations,
     users,
 )
+from queries.vocabulary import WEEKDAYS
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHUNK_ROWS = 200_000
 
 

@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 from data import demo_bookings, demo_consultations
 from data.demo_bookings import schedule_patients
 from data.demo_consultations import Requests, simulate_requests
-from data.demo_sites import TIMEZONE, WEEKDAYS, Site, Timeline, build_sites, rng_for
+from data.demo_sites import TIMEZONE, Site, Timeline, build_sites, rng_for
 from data.load import ImportSummary, import_frames
 from queries.db import default_url, open_database
+from queries.vocabulary import WEEKDAYS
 
 Progress = Callable[[float, str], None]
 

@@ -10,10 +10,8 @@ from queries.calendar_table import week_start as week_start_of
 from queries.page_filters import location_condition, week_range
 from queries.schema import bookings, calendar
 from queries.scope import Scope
-from queries.weekly import ALL, weekly_metrics
-
-OCCUPYING = ["scheduled", "completed", "no_show", "late_cancel"]
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+from queries.vocabulary import ALL, OCCUPYING, WEEKDAY_LABELS
+from queries.weekly import weekly_metrics
 
 
 def _least(a, b):
@@ -55,7 +53,7 @@ def occupied_rooms_by_weekday_hour(
         .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
         .where(
             bookings.c.start_date.between(first, last),
-            bookings.c.status.in_(OCCUPYING),
+            bookings.c.status.in_(list(OCCUPYING)),
             location_condition(bookings.c.location_id, scope=scope, locations=locations),
         )
         .group_by(calendar.c.weekday, bookings.c.start_minute, bookings.c.duration_minutes)
@@ -78,7 +76,7 @@ def occupied_rooms_by_weekday_hour(
     weeks = ((last - first).days + 1) // 7
     rows = [
         {
-            "weekday": WEEKDAYS[day],
+            "weekday": WEEKDAY_LABELS[day],
             "hour": hour,
             "occupied_rooms": round(minutes.get((day, hour), 0.0) / (60 * weeks), 2),
         }

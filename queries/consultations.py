@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, lite
 from queries.page_filters import period_condition, week_column
 from queries.schema import bookings, calendar, consultations
 from queries.scope import Scope
-from queries.weekly import ALL
+from queries.vocabulary import ALL, SERIES_LENGTH
 
 # Upper bounds (minutes, inclusive) of the response-time buckets; the 60-minute edge matches
 # the weekly metric "contacted within 1 h".
@@ -149,7 +149,7 @@ def funnel_by_location(
 
     A request reaches "First infusion" when its consult was completed and its patient has a
     completed booking (any location) at or after the consult, and "Series completed" when that
-    patient's sixth completed initial booking is at or after the consult.
+    patient's `SERIES_LENGTH`th completed initial booking is at or after the consult.
     """
     completed = consultations.c.consult_status == "completed"
     later_booking = and_(
@@ -158,7 +158,7 @@ def funnel_by_location(
         bookings.c.starts_at >= consultations.c.consult_at,
     )
     infused = and_(completed, exists().where(later_booking))
-    series = and_(completed, exists().where(later_booking, bookings.c.initial_seq == 6))
+    series = and_(completed, exists().where(later_booking, bookings.c.initial_seq == SERIES_LENGTH))
 
     def tally(condition):
         return func.sum(case((condition, 1), else_=0))

@@ -4,7 +4,7 @@
 - `bookings.completed_seq` / `initial_seq`: the booking's position among its patient's completed
   bookings (all kinds / `initial` only), ordered by `starts_at` then `booking_id`, at any location;
 - `consultations.converted`: a completed consult whose patient has a completed booking starting
-  between `consult_at` and `consult_at` + 30 days (UTC instants, both ends inclusive);
+  between `consult_at` and `consult_at` + `CONVERSION_WINDOW` (UTC instants, both ends inclusive);
 - `daily_location_stats`: the per-day counts the weekly report sums.
 Everything is done by set-based statements in the database, never row by row in Python.
 """
@@ -38,12 +38,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from queries.metric_definitions import STATUS_COUNTS
 from queries.schema import bookings, consultations, daily_location_stats
+from queries.vocabulary import CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH
 
-OCCUPYING = ("scheduled", "completed", "no_show", "late_cancel")
-CONVERSION_WINDOW_SECONDS = 30 * 24 * 60 * 60
-# Days from a consult's day that can hold a booking at most 30 days after it.
-CONVERSION_SEARCH_DAYS = 31
+CONVERSION_WINDOW_SECONDS = int(CONVERSION_WINDOW.total_seconds())
+# Days from a consult's day that can hold a booking at most the window after it.
+CONVERSION_SEARCH_DAYS = CONVERSION_WINDOW.days + 1
 # Keeps every IN list well below SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 5000
 
@@ -246,13 +247,14 @@ def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None
 
 
 def _converted(consult) -> ColumnElement[bool]:
-    """A completed consult whose patient has a completed booking starting 0 to 30 days after it.
+    """A completed consult whose patient has a completed booking starting within
+    `CONVERSION_WINDOW` after it.
 
     The booking is looked up through `ix_bookings_patient` (patient_ref, starts_at): the range from
-    the consult's day to 31 days later holds every booking that can count (a superset on either
-    database, whatever the text form of the timestamps), and the exact 30 days are then checked in
-    whole seconds. It stops at the first booking found. (A join of every consult to every booking
-    of its patient, with both timestamps converted for each pair, took twice as long on SQLite.)
+    the consult's day to `CONVERSION_SEARCH_DAYS` later holds every booking that can count (a
+    superset on either database, whatever the text form of the timestamps), and the exact window
+    is then checked in whole seconds. It stops at the first booking found, where a join of every
+    consult to every booking of its patient converts both timestamps for each pair.
     """
     later = bookings.alias("later")
     elapsed = epoch_seconds(later.c.starts_at) - epoch_seconds(consult.c.consult_at)
@@ -347,7 +349,7 @@ def _daily_stats_select(where: Where, *, with_bookings: bool = True) -> Select:
     """SELECT of the `daily_location_stats` rows that `where` covers (zero booking counts and no
     booking-only days without `with_bookings`)."""
     c, b = consultations.c, bookings.c
-    occupying = b.status.in_(OCCUPYING)
+    occupying = b.status.in_(list(OCCUPYING))
     completed = b.status == "completed"
     requests = _per_day(
         consultations,
@@ -376,13 +378,10 @@ def _daily_stats_select(where: Where, *, with_bookings: bool = True) -> Select:
         b.start_date,
         {
             "infusions_scheduled": _count_if(occupying),
-            "infusions_completed": _count_if(completed),
-            "no_shows": _count_if(b.status == "no_show"),
-            "late_cancellations": _count_if(b.status == "late_cancel"),
-            "cancellations": _count_if(b.status == "cancelled"),
+            **{name: _count_if(b.status == status) for status, name in STATUS_COUNTS.items()},
             "new_patients": _count_if(b.completed_seq == 1),
             "booster_infusions": _count_if(and_(completed, b.kind == "booster")),
-            "series_completions": _count_if(b.initial_seq == 6),
+            "series_completions": _count_if(b.initial_seq == SERIES_LENGTH),
             "booked_minutes": func.sum(case((occupying, b.duration_minutes), else_=0)),
         },
         where(bookings, b.start_date),

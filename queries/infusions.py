@@ -6,14 +6,16 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, case, func, select
 
+from queries.metric_definitions import STATUS_COUNTS, column
 from queries.page_filters import period_condition, week_column, week_range
 from queries.schema import bookings, calendar
 from queries.scope import Scope
-from queries.weekly import no_show_rate_pct
+from queries.vocabulary import ALL, BOOKING_STATUSES, WEEKDAY_LABELS
 
-STATUSES = ["completed", "no_show", "late_cancel", "cancelled", "scheduled"]
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-ALL = "ALL"
+# The chart's order: the outcomes first, the bookings still to come last.
+STATUSES = sorted(BOOKING_STATUSES, key=lambda status: status == "scheduled")
+NO_SHOW_RATE = column("no_show_rate_pct")
+NO_SHOW_HELD = NO_SHOW_RATE.formula.denominator
 
 
 def _in_period(
@@ -78,49 +80,40 @@ def no_shows_by_location_and_weekday(
     """No-show rate per location and weekday, plus pooled `ALL` rows: `location_id`, `weekday`
     (Mon..Sun), `no_shows`, `held`, `no_show_rate_pct`.
 
-    `held` is the rate's denominator: completed + no-show + late-cancelled bookings.
+    `held` is the rate's denominator (queries/metric_definitions.py): completed + no-show +
+    late-cancelled bookings.
     """
-
-    def tally(status: str):
-        return func.sum(case((bookings.c.status == status, 1), else_=0))
-
+    # The statuses whose counts make up the rate, each counted under its report column's name.
+    counted = {status: name for status, name in STATUS_COUNTS.items() if name in NO_SHOW_HELD}
     stmt = (
         select(
             bookings.c.location_id,
             calendar.c.weekday,
-            tally("no_show"),
-            tally("completed"),
-            tally("late_cancel"),
+            *(
+                func.sum(case((bookings.c.status == status, 1), else_=0)).label(name)
+                for status, name in counted.items()
+            ),
         )
         .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
         .where(
             _in_period(
                 scope=scope, locations=locations, start=start, end=end, week_start=week_start
             ),
-            bookings.c.status.in_(["no_show", "completed", "late_cancel"]),
+            bookings.c.status.in_(list(counted)),
         )
         .group_by(bookings.c.location_id, calendar.c.weekday)
     )
-    counts = pd.DataFrame(
-        conn.execute(stmt).all(),
-        columns=["location_id", "weekday", "no_shows", "completed", "late_cancellations"],
-    )
+    names = list(counted.values())
+    counts = pd.DataFrame(conn.execute(stmt).all(), columns=["location_id", "weekday", *names])
     columns = ["location_id", "weekday", "no_shows", "held", "no_show_rate_pct"]
     if counts.empty:
         return pd.DataFrame(columns=columns)
-    for column in ["weekday", "no_shows", "completed", "late_cancellations"]:
-        counts[column] = counts[column].astype(int)
-    pooled = counts.groupby("weekday", as_index=False)[
-        ["no_shows", "completed", "late_cancellations"]
-    ].sum()
+    counts = counts.astype({name: int for name in ["weekday", *names]})
+    pooled = counts.groupby("weekday", as_index=False)[names].sum()
     pooled.insert(0, "location_id", ALL)
     table = pd.concat([counts.sort_values(["location_id", "weekday"]), pooled], ignore_index=True)
-    table["held"] = table["no_shows"] + table["completed"] + table["late_cancellations"]
-    table["no_show_rate_pct"] = [
-        no_show_rate_pct(n, c, lc)
-        for n, c, lc in zip(
-            table["no_shows"], table["completed"], table["late_cancellations"], strict=True
-        )
-    ]
-    table["weekday"] = [WEEKDAYS[day] for day in table["weekday"]]
+    sums = table[names].to_dict("records")
+    table["held"] = [NO_SHOW_RATE.formula.exact(row)[1] for row in sums]
+    table["no_show_rate_pct"] = [NO_SHOW_RATE.value(row) for row in sums]
+    table["weekday"] = [WEEKDAY_LABELS[day] for day in table["weekday"]]
     return table[columns]

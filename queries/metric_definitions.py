@@ -1,7 +1,66 @@
-"""The weekly report's columns: name, how values are written, definition (spec/metrics.md)."""
+"""The metric registry: every weekly report column with all a consumer needs (docs/metrics.md).
 
+Each entry carries its name, the label and unit a person reads, its decimals, which direction is
+good news, its formula over the summed counts and the spec's definition. The report
+(queries/weekly.py), the pages' cards, tables and captions, the downloads and docs/metrics.md
+(checked by tests/test_metric_docs.py) all read it; nothing else defines a metric.
+"""
+
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
+
+from queries.vocabulary import ALL, CONVERSION_WINDOW
+
+# Which way a metric's good news goes (targets and alerts read this).
+HIGHER = "higher is better"
+LOWER = "lower is better"
+NEUTRAL = "neutral"
+
+# The per-day counts the report sums over days and locations; every metric is computed from them
+# (besides the median, which is taken over the requests themselves).
+SUMMED_COUNTS = (
+    "consult_requests",
+    "contacted_within_1h",
+    "consults_completed",
+    "consults_converted",
+    "infusions_scheduled",
+    "infusions_completed",
+    "no_shows",
+    "late_cancellations",
+    "cancellations",
+    "new_patients",
+    "booster_infusions",
+    "series_completions",
+    "booked_minutes",
+    "available_minutes",
+)
+
+
+def round_half_up(numerator: int, denominator: int, decimals: int) -> float | None:
+    """numerator / denominator rounded half up, in integer arithmetic; None for a zero
+    denominator. Exact: no float ever meets the rounding."""
+    if denominator == 0:
+        return None
+    scale = 10**decimals
+    return (2 * numerator * scale + denominator) // (2 * denominator) / scale
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """`scale` × `numerator` ÷ the sum of the `denominator` counts (or ÷ `per` when there are
+    none), all summed counts (`SUMMED_COUNTS`). Pooled rows apply it to pooled counts."""
+
+    numerator: str
+    denominator: tuple[str, ...] = ()
+    scale: int = 100
+    per: int = 1
+
+    def exact(self, counts: Mapping[str, int]) -> tuple[int, int]:
+        """The unrounded value as (numerator, denominator) integers."""
+        below = sum(counts[name] for name in self.denominator) if self.denominator else self.per
+        return self.scale * counts[self.numerator], below
 
 
 @dataclass(frozen=True)
@@ -9,7 +68,8 @@ class MetricColumn:
     """One report column; `decimals` is None for dates, text and counts.
 
     `label` is the short name a person reads on a page; `unit` is written after a value ("%" for
-    percentages, "min", "h"; empty for counts).
+    percentages, "min", "h"; empty for counts). `formula` computes a ratio from summed counts
+    (None for counts, which are summed as they are, and for the median).
     """
 
     name: str
@@ -18,18 +78,47 @@ class MetricColumn:
     decimals: int | None = None
     label: str = ""
     unit: str = ""
+    direction: str = NEUTRAL
+    formula: Ratio | None = None
 
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == HIGHER
+
+    def value(self, counts: Mapping[str, int]) -> float | int | None:
+        """This column's value from summed counts: a count as it is, a ratio by its `formula`
+        rounded to its `decimals` (None when the denominator is zero)."""
+        if self.formula is None:
+            return counts[self.name]
+        return round_half_up(*self.formula.exact(counts), self.decimals or 0)
+
+    def rounded(self, exact: Fraction) -> float:
+        """An exact value (the median) rounded half up to this column's `decimals`."""
+        return round_half_up(*exact.as_integer_ratio(), self.decimals or 0)
+
+
+# The count each booking status adds to (queries/derived.py counts them per day).
+STATUS_COUNTS = {
+    "completed": "infusions_completed",
+    "no_show": "no_shows",
+    "late_cancel": "late_cancellations",
+    "cancelled": "cancellations",
+}
+# Bookings that were due and held a room: the no-show rate's denominator, and the parts of
+# `infusions_scheduled` that are columns of their own (safe_export withholds by them).
+HELD = ("infusions_completed", "no_shows", "late_cancellations")
 
 WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
     MetricColumn(
         "week_start", "date", "date of the first day of the week (YYYY-MM-DD)", label="Week"
     ),
-    MetricColumn("location_id", "text", "the location, or `ALL`", label="Location"),
+    MetricColumn("location_id", "text", f"the location, or `{ALL}`", label="Location"),
     MetricColumn(
         "consult_requests",
         "count",
         "consultation requests whose `received_at` falls in the week",
         label="Consult requests",
+        direction=HIGHER,
     ),
     MetricColumn(
         "median_response_minutes",
@@ -39,6 +128,7 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         1,
         label="Median response",
         unit="min",
+        direction=LOWER,
     ),
     MetricColumn(
         "contacted_within_1h_pct",
@@ -48,41 +138,56 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         1,
         label="Contacted within 1 h",
         unit="%",
+        direction=HIGHER,
+        formula=Ratio("contacted_within_1h", ("consult_requests",)),
     ),
     MetricColumn(
         "consults_completed",
         "count",
         "requests with `consult_status` = completed whose `consult_at` falls in the week",
         label="Consults completed",
+        direction=HIGHER,
     ),
     MetricColumn(
         "consult_conversion_pct",
         "ratio",
         "(1 dp) 100 × the consults counted in column 6 whose `patient_ref` has a completed booking "
-        "(any location) starting within 30 days after `consult_at` (`consult_at` ≤ `starts_at` ≤ "
-        "`consult_at` + 30 days) ÷ `consults_completed`",
+        f"(any location) starting within {CONVERSION_WINDOW.days} days after `consult_at` "
+        f"(`consult_at` ≤ `starts_at` ≤ `consult_at` + {CONVERSION_WINDOW.days} days) "
+        "÷ `consults_completed`",
         1,
         label="Consult conversion",
         unit="%",
+        direction=HIGHER,
+        formula=Ratio("consults_converted", ("consults_completed",)),
     ),
     MetricColumn(
         "infusions_scheduled",
         "count",
         "occupying bookings whose `starts_at` falls in the week",
         label="Infusions booked",
+        direction=HIGHER,
     ),
     MetricColumn(
         "infusions_completed",
         "count",
         "bookings with status completed in the week",
         label="Infusions completed",
+        direction=HIGHER,
     ),
-    MetricColumn("no_shows", "count", "bookings with status no_show in the week", label="No-shows"),
+    MetricColumn(
+        "no_shows",
+        "count",
+        "bookings with status no_show in the week",
+        label="No-shows",
+        direction=LOWER,
+    ),
     MetricColumn(
         "late_cancellations",
         "count",
         "bookings with status late_cancel in the week",
         label="Late cancellations",
+        direction=LOWER,
     ),
     MetricColumn(
         "cancellations",
@@ -97,6 +202,8 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         1,
         label="No-show rate",
         unit="%",
+        direction=LOWER,
+        formula=Ratio("no_shows", HELD),
     ),
     MetricColumn(
         "new_patients",
@@ -104,12 +211,14 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         "completed bookings in the week that are their patient's first completed booking anywhere "
         "(order: `starts_at`, then `booking_id`)",
         label="New patients",
+        direction=HIGHER,
     ),
     MetricColumn(
         "booster_infusions",
         "count",
         "completed bookings of kind booster in the week",
         label="Booster infusions",
+        direction=HIGHER,
     ),
     MetricColumn(
         "series_completions",
@@ -117,6 +226,7 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         "completed bookings in the week that are their patient's sixth completed `initial` "
         "booking anywhere (same order)",
         label="Series completed",
+        direction=HIGHER,
     ),
     MetricColumn(
         "available_room_hours",
@@ -125,6 +235,7 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         2,
         label="Room-hours available",
         unit="h",
+        formula=Ratio("available_minutes", scale=1, per=60),
     ),
     MetricColumn(
         "booked_room_hours",
@@ -133,6 +244,7 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         2,
         label="Room-hours booked",
         unit="h",
+        formula=Ratio("booked_minutes", scale=1, per=60),
     ),
     MetricColumn(
         "utilization_pct",
@@ -141,13 +253,14 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         1,
         label="Utilization",
         unit="%",
+        direction=HIGHER,
+        formula=Ratio("booked_minutes", ("available_minutes",)),
     ),
 )
 
-# Consult conversion counts a first infusion up to this long after the consult (column 7).
-CONVERSION_WINDOW = timedelta(days=30)
-
 WEEKLY_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in WEEKLY_COLUMNS)
+# The columns that are metrics: the report's columns after the week and the location.
+METRICS: tuple[MetricColumn, ...] = WEEKLY_COLUMNS[2:]
 
 CONVENTIONS = (
     "A week is seven local calendar days starting on `week_start` (Monday by default; a setting "
@@ -155,9 +268,9 @@ CONVENTIONS = (
     "location.",
     "Counts are integers. Values marked (1 dp) are rounded to one decimal, (2 dp) to two. A value "
     "whose denominator is zero, or that has nothing to take a median of, is empty.",
-    "`ALL` rows: counts and hours are sums; percentages and rates are recomputed from the pooled "
-    "counts; the median is taken over the pooled requests. Never an average of the locations' "
-    "percentages.",
+    f"`{ALL}` rows: counts and hours are sums; percentages and rates are recomputed from the "
+    "pooled counts; the median is taken over the pooled requests. Never an average of the "
+    "locations' percentages.",
     '"Occupying" bookings are those with status scheduled, completed, no_show or late_cancel: '
     "they held a room. A `cancelled` booking was freed in time and occupies nothing.",
 )
@@ -174,6 +287,20 @@ def column(name: str) -> MetricColumn:
         if candidate.name == name:
             return candidate
     raise KeyError(name)
+
+
+def markdown_table() -> str:
+    """The columns as docs/metrics.md lists them (tests/test_metric_docs.py keeps the two equal)."""
+    lines = [
+        "| # | column | label | unit | direction | definition |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n, c in enumerate(WEEKLY_COLUMNS, start=1):
+        lines.append(
+            f"| {n} | {c.name} | {c.label} | {c.unit} | "
+            f"{c.direction if c.kind in ('count', 'ratio') else ''} | {c.definition} |"
+        )
+    return "\n".join(lines)
 
 
 def conversion_final_from(week: date) -> date:

@@ -6,20 +6,21 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import Connection
 
-from queries.metric_definitions import WEEKLY_COLUMNS
+from queries.metric_definitions import column
 from queries.period import period_metrics
 from queries.scope import Scope
-from queries.weekly import ALL, weekly_metrics
+from queries.vocabulary import ALL
+from queries.weekly import weekly_metrics
 
-# (report column, card label, unit, whether a rise is good news)
+# The cards, in order; label, unit and direction come from the metric registry.
 KPIS = [
-    ("consult_requests", "Consult requests", "", True),
-    ("median_response_minutes", "Median response", "min", False),
-    ("consult_conversion_pct", "Consult conversion", "%", True),
-    ("infusions_completed", "Infusions completed", "", True),
-    ("no_show_rate_pct", "No-show rate", "%", False),
-    ("new_patients", "New patients", "", True),
-    ("utilization_pct", "Utilization", "%", True),
+    "consult_requests",
+    "median_response_minutes",
+    "consult_conversion_pct",
+    "infusions_completed",
+    "no_show_rate_pct",
+    "new_patients",
+    "utilization_pct",
 ]
 KPI_COLUMNS = [
     "metric",
@@ -32,7 +33,6 @@ KPI_COLUMNS = [
     "change_vs_previous",
     "change_vs_twelve_week",
 ]
-KIND = {column.name: column.kind for column in WEEKLY_COLUMNS}
 
 
 def _difference(value: float | None, other: float | None) -> float | None:
@@ -77,21 +77,22 @@ def kpi_summary(
     pooled = pooled[pooled["location_id"] == ALL]
 
     rows = []
-    for metric, label, unit, higher_is_better in KPIS:
+    for metric in KPIS:
         if recent.empty:
             break
+        card = column(metric)
         value = _plain(recent.at[week, metric])
         before = _plain(recent.at[previous, metric])
-        if KIND[metric] == "count":
+        if card.kind == "count":
             twelve = round(float(history[metric].sum()) / 12, 1)
         else:
             twelve = _plain(pooled[metric].iloc[0]) if not pooled.empty else None
         rows.append(
             [
                 metric,
-                label,
-                unit,
-                higher_is_better,
+                card.label,
+                card.unit,
+                card.higher_is_better,
                 value,
                 before,
                 twelve,

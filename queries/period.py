@@ -12,9 +12,11 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from queries import weekly
+from queries.metric_definitions import SUMMED_COUNTS
 from queries.page_filters import week_range
 from queries.schema import calendar
 from queries.scope import Scope
+from queries.vocabulary import ALL
 
 # A parameter-free expression that is the same on every day: grouping by it puts the whole period
 # in one bucket, where the weekly report groups by the week's first day.
@@ -55,13 +57,13 @@ def period_metrics(
     medians = by_location(weekly._response_medians(response_rows.assign(week=first)))
 
     rows = []
-    pooled = dict.fromkeys(weekly.SUMMED, 0)
+    pooled = dict.fromkeys(SUMMED_COUNTS, 0)
     for location_id in selected:
         counts = totals.get(location_id, {})
-        for name in weekly.SUMMED:
+        for name in SUMMED_COUNTS:
             pooled[name] += counts.get(name, 0)
         rows.append(weekly._row(first, location_id, counts, medians.get(location_id)))
-    rows.append(weekly._row(first, weekly.ALL, pooled, medians.get(weekly.ALL)))
+    rows.append(weekly._row(first, ALL, pooled, medians.get(ALL)))
     return weekly._frame(rows)[PERIOD_COLUMNS].reset_index(drop=True)
 
 
@@ -79,7 +81,7 @@ OUTLIER_SHARE = 0.25
 def outliers(table: pd.DataFrame, share: float = OUTLIER_SHARE) -> pd.DataFrame:
     """Which cells of a `period_metrics` table stand out: True where a location's comparable
     metric differs from the `ALL` figure by more than `share` of it (`location_id` kept)."""
-    network = table[table["location_id"] == weekly.ALL]
+    network = table[table["location_id"] == ALL]
     flags = pd.DataFrame(False, index=table.index, columns=table.columns)
     flags["location_id"] = table["location_id"]
     if network.empty:
@@ -89,5 +91,5 @@ def outliers(table: pd.DataFrame, share: float = OUTLIER_SHARE) -> pd.DataFrame:
         if pd.isna(reference) or reference == 0:
             continue
         away = (table[column] - reference).abs() > share * abs(reference)
-        flags[column] = away.fillna(False) & (table["location_id"] != weekly.ALL)
+        flags[column] = away.fillna(False) & (table["location_id"] != ALL)
     return flags

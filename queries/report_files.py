@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from queries.metric_definitions import CONVENTIONS, WEEKLY_COLUMNS, MetricColumn
+from queries.vocabulary import ALL
 
 # Excel shows dates and numbers exactly as the CSV prints them.
 EXCEL_FORMATS = {"date": "yyyy-mm-dd", "count": "0", 1: "0.0", 2: "0.00"}
@@ -44,7 +45,7 @@ def report_filters(
     df: pd.DataFrame, *, start: date, end: date, week_start: str, generated_at: datetime
 ) -> dict[str, str]:
     """The `filters` sheet's rows: the locations reported and the selection made."""
-    reported = [loc for loc in dict.fromkeys(df["location_id"]) if loc != "ALL"]
+    reported = [loc for loc in dict.fromkeys(df["location_id"]) if loc != ALL]
     return {
         "locations": " ".join(reported),
         "start": start.isoformat(),

@@ -33,33 +33,27 @@ from typing import Any
 
 import pandas as pd
 
+from queries.metric_definitions import HELD, METRICS, WEEKLY_COLUMN_NAMES
 from queries.report_files import weekly_csv_bytes, weekly_xlsx_bytes
+from queries.vocabulary import ALL
 
-ALL = "ALL"
 SMALL_MIN, SMALL_MAX = 1, 10
 SMALL_MARK = "<11"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # A plain decimal number (optionally signed, optionally in exponent form): safe to leave as is.
 _REAL_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
-COUNT_COLUMNS = (
-    "consult_requests",
-    "consults_completed",
-    "infusions_scheduled",
-    "infusions_completed",
-    "no_shows",
-    "late_cancellations",
-    "cancellations",
-    "new_patients",
-    "booster_infusions",
-    "series_completions",
-)
+COUNT_COLUMNS = tuple(metric.name for metric in METRICS if metric.kind == "count")
 # The bookings that make up `infusions_scheduled` and are columns of their own.
-SCHEDULED_PARTS = ("infusions_completed", "no_shows", "late_cancellations")
-# Rate -> its denominator column, for the rates whose numerator is not a column.
+SCHEDULED_PARTS = HELD
+# Rate -> its denominator column, for the percentages whose numerator is not a column.
 HIDDEN_NUMERATOR_RATES = {
-    "contacted_within_1h_pct": "consult_requests",
-    "consult_conversion_pct": "consults_completed",
+    metric.name: metric.formula.denominator[0]
+    for metric in METRICS
+    if metric.formula is not None
+    and metric.unit == "%"
+    and metric.formula.numerator not in WEEKLY_COLUMN_NAMES
+    and all(name in WEEKLY_COLUMN_NAMES for name in metric.formula.denominator)
 }
 
 SUPPRESSION_NOTE = (

@@ -17,7 +17,13 @@ import pandas as pd
 from sqlalchemy import Connection, exists, func, or_, select
 
 from queries.db import default_url, open_database
-from queries.metric_definitions import WEEKLY_COLUMN_NAMES, WEEKLY_COLUMNS
+from queries.metric_definitions import (
+    METRICS,
+    SUMMED_COUNTS,
+    WEEKLY_COLUMN_NAMES,
+    WEEKLY_COLUMNS,
+    column,
+)
 from queries.page_filters import week_range
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
@@ -30,25 +36,10 @@ from queries.schema import (
     locations,
 )
 from queries.scope import EVERYTHING, Scope
+from queries.vocabulary import ALL
 
-ALL = "ALL"
+MEDIAN = column("median_response_minutes")
 WEEK_COLUMNS = {"mon": calendar.c.week_mon, "sun": calendar.c.week_sun}
-SUMMED = (
-    "consult_requests",
-    "contacted_within_1h",
-    "consults_completed",
-    "consults_converted",
-    "infusions_scheduled",
-    "infusions_completed",
-    "no_shows",
-    "late_cancellations",
-    "cancellations",
-    "new_patients",
-    "booster_infusions",
-    "series_completions",
-    "booked_minutes",
-    "available_minutes",
-)
 
 Key = tuple[date, str]
 
@@ -83,10 +74,10 @@ def weekly_metrics(
 
     rows = []
     for week_day in weeks if selected else []:
-        pooled = dict.fromkeys(SUMMED, 0)
+        pooled = dict.fromkeys(SUMMED_COUNTS, 0)
         for location_id in selected:
             counts = totals.get((week_day, location_id), {})
-            for name in SUMMED:
+            for name in SUMMED_COUNTS:
                 pooled[name] += counts.get(name, 0)
             rows.append(_row(week_day, location_id, counts, medians.get((week_day, location_id))))
         rows.append(_row(week_day, ALL, pooled, medians.get((week_day, ALL))))
@@ -109,7 +100,7 @@ def _day_stat_sums(
     conn: Connection, week, selected: list[str], first: date, last: date
 ) -> dict[Key, dict[str, int]]:
     s = daily_location_stats.c
-    names = [name for name in SUMMED if name in s]
+    names = [name for name in SUMMED_COUNTS if name in s]
     stmt = (
         select(
             week.label("week"), s.location_id, *(func.sum(s[name]).label(name) for name in names)
@@ -224,42 +215,16 @@ def _response_medians(rows: pd.DataFrame) -> dict[Key, Fraction]:
     return medians
 
 
-def _rounded(numerator: int, denominator: int, decimals: int) -> float | None:
-    """numerator / denominator rounded half up, in integer arithmetic; None for a zero
-    denominator. Exact: no float ever meets the rounding."""
-    if denominator == 0:
-        return None
-    scale = 10**decimals
-    return (2 * numerator * scale + denominator) // (2 * denominator) / scale
-
-
-def no_show_rate_pct(no_shows: int, completed: int, late_cancellations: int) -> float | None:
-    """(1 dp) 100 × no-shows ÷ (completed + no-shows + late cancellations); None if none held.
-
-    The one definition of the rate: the weekly report and every page's breakdown use it."""
-    return _rounded(100 * no_shows, completed + no_shows + late_cancellations, 1)
-
-
 def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fraction | None) -> dict:
-    n = dict.fromkeys(SUMMED, 0) | counts
-    exact = {
-        "median_response_minutes": (0, 0) if median is None else median.as_integer_ratio(),
-        "contacted_within_1h_pct": (100 * n["contacted_within_1h"], n["consult_requests"]),
-        "consult_conversion_pct": (100 * n["consults_converted"], n["consults_completed"]),
-        "no_show_rate_pct": (
-            100 * n["no_shows"],
-            n["infusions_completed"] + n["no_shows"] + n["late_cancellations"],
-        ),
-        "available_room_hours": (n["available_minutes"], 60),
-        "booked_room_hours": (n["booked_minutes"], 60),
-        "utilization_pct": (100 * n["booked_minutes"], n["available_minutes"]),
-    }
+    """One report row from summed counts, by the registry's formulas; the median is taken over
+    the requests themselves (`_response_medians`)."""
+    summed = dict.fromkeys(SUMMED_COUNTS, 0) | counts
     row: dict = {"week_start": week_day, "location_id": location_id}
-    for column in WEEKLY_COLUMNS[2:]:
-        if column.decimals is None:
-            row[column.name] = n[column.name]
+    for metric in METRICS:
+        if metric.name == MEDIAN.name:
+            row[metric.name] = None if median is None else MEDIAN.rounded(median)
         else:
-            row[column.name] = _rounded(*exact[column.name], column.decimals)
+            row[metric.name] = metric.value(summed)
     return row
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, loaders
 from dashboard.filters import context
-from queries.capacity import WEEKDAYS
+from queries.vocabulary import WEEKDAY_LABELS
 
 ctx = context()
 sel = ctx.selection
@@ -28,7 +28,7 @@ st.plotly_chart(
     charts.occupancy_heatmap(
         loaders.occupied_rooms_by_weekday_hour(*selection),
         title="When are rooms busy? Average rooms occupied",
-        weekdays=WEEKDAYS,
+        weekdays=WEEKDAY_LABELS,
     )
 )
 first_ahead = sel.latest_week + timedelta(days=7)

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts, loaders
 from dashboard.filters import context
 from queries.metric_definitions import conversion_final_from
+from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
 sel = ctx.selection
@@ -48,8 +49,8 @@ conversion = charts.weekly_trend(
     weekly, "consult_conversion_pct", title="Do completed consults lead to treatment?",
     unit="%", **named,
 )  # fmt: skip
-# A week's conversion can rise until 30 days after its last consult; the data reaches at least
-# the end of the latest complete week.
+# A week's conversion can rise until the conversion window after its last consult; the data
+# reaches at least the end of the latest complete week.
 data_through = sel.latest_week + timedelta(days=7)
 rising = [
     week for week in weekly["week_start"].unique() if conversion_final_from(week) > data_through
@@ -60,10 +61,11 @@ st.plotly_chart(conversion)
 if note := charts.pooled_note(weekly):
     st.caption(note)
 st.caption(
-    "Consult conversion: completed consults whose patient had a completed infusion within 30 "
-    "days after the consult."
+    "Consult conversion: completed consults whose patient had a completed infusion within "
+    f"{CONVERSION_WINDOW.days} days after the consult."
     + (
-        " The shaded weeks are still rising, because their 30 days are not over yet: a dip "
+        f" The shaded weeks are still rising, because their {CONVERSION_WINDOW.days} days are "
+        "not over yet: a dip "
         "there is not a drop in conversion."
         if rising
         else ""

@@ -3,9 +3,10 @@ patients start, finish a series and come back for boosters."""
 
 import streamlit as st
 
-from dashboard import charts, loaders
+from dashboard import charts, formats, loaders
 from dashboard.filters import context
-from queries.infusions import WEEKDAYS
+from queries.metric_definitions import column
+from queries.vocabulary import ALL_SELECTED, WEEKDAY_LABELS
 
 ctx = context()
 sel = ctx.selection
@@ -34,13 +35,13 @@ else:
     right.plotly_chart(
         charts.no_show_heatmap(
             by_weekday, title="On which weekdays do patients miss infusions?", names=ctx.names,
-            weekdays=WEEKDAYS,
+            weekdays=WEEKDAY_LABELS,
         )
     )  # fmt: skip
 st.caption(
-    "No-show rate = no-shows ÷ (completed + no-shows + late cancellations); under each rate, "
-    "the bookings it is taken from. A blank weekday: the location held no infusions that day "
-    "(closed)."
+    formats.formula_text(column("no_show_rate_pct"))
+    + "; under each rate, the bookings it is taken from. A blank weekday: the location held no "
+    "infusions that day (closed)."
 )
 st.plotly_chart(
     charts.patient_milestones(
@@ -48,7 +49,10 @@ st.plotly_chart(
     )
 )
 st.caption(
-    "All selected locations together. New patient = a patient's first completed infusion "
-    "anywhere; series completed = their sixth completed initial infusion; booster = a completed "
-    "booster infusion."
+    f"{ALL_SELECTED} locations together. "
+    + "; ".join(
+        f"{column(name).label}: {formats.help_text(column(name))}"
+        for name in ("new_patients", "series_completions", "booster_infusions")
+    )
+    + "."
 )

@@ -8,6 +8,7 @@ from dashboard import charts, formats, loaders
 from dashboard.filters import context
 from queries.metric_definitions import column, conversion_final_from
 from queries.period import COMPARABLE, OUTLIER_SHARE, outliers
+from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
 sel = ctx.selection
@@ -50,6 +51,6 @@ if metric == "consult_conversion_pct" and conversion_final_from(sel.last_week) >
 ):
     st.caption(
         "The last weeks of this period are still rising: consult conversion counts first "
-        f"infusions up to 30 days after the consult, so it is final from "
+        f"infusions up to {CONVERSION_WINDOW.days} days after the consult, so it is final from "
         f"{conversion_final_from(sel.last_week):%d %b %Y}."
     )

@@ -9,6 +9,7 @@ from dashboard import auth, charts, figures, formats, loaders, state
 from dashboard.figures import Trend
 from dashboard.filters import context
 from queries.metric_definitions import column, conversion_final_from
+from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
 sel = ctx.selection
@@ -54,7 +55,8 @@ else:
         )
     if maturing:
         st.caption(
-            f"Consult conversion counts a first infusion up to 30 days after the consult, so the "
+            f"Consult conversion counts a first infusion up to {CONVERSION_WINDOW.days} days after "
+            "the consult, so the "
             f"week of {kpi_week:%d %b} is still rising as patients start treatment; it is final "
             f"from {final_from:%d %b %Y}. Compare it with the 12 weeks before with that in mind."
         )
