@@ -12,8 +12,35 @@ from pathlib import Path
 
 from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Page
+from sqlalchemy import insert
 
+from data.load import import_files
+from queries.db import open_database
+from queries.schema import user_locations, users
 from tests.browser.streamlit_server import free_port, serve, wait_settled
+from tests.conftest import TWO_WEEKS
+
+ADMIN = "director@clinic.example"
+MANAGER = "arl.manager@clinic.example"
+EXPECTED = TWO_WEEKS / "expected-weekly-metrics.csv"
+
+
+def clinic_with_users(path: Path) -> str:
+    """A SQLite database at `path` holding the hand-checked two-weeks fixture (rockville,
+    arlington; imported from files, so it is not a demo and sign-in is required) and a users
+    list: `ADMIN` and arlington's `MANAGER`. Returns its URL."""
+    url = f"sqlite:///{path}"
+    engine = open_database(url)
+    import_files(engine, [p for p in TWO_WEEKS.glob("*.csv") if p != EXPECTED])
+    # The users list as the importer stores it (lower-case e-mails, one row per location).
+    with engine.begin() as conn:
+        conn.execute(
+            insert(users),
+            [{"email": ADMIN, "role": "admin"}, {"email": MANAGER, "role": "manager"}],
+        )
+        conn.execute(insert(user_locations), [{"email": MANAGER, "location_id": "arlington"}])
+    engine.dispose()
+    return url
 
 
 @contextmanager

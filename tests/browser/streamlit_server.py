@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -84,3 +85,30 @@ def wait_for_charts(page: Page, count: int, timeout: float = 60_000) -> None:
         arg=count,
         timeout=timeout,
     )
+
+
+def download(page: Page, label: str) -> bytes:
+    """Click the download button `label` and return the file it sends."""
+    # A click that lands while a rerun replaces the button is dropped by Streamlit's front end
+    # (seen once in CI right after sign-in), so click on a settled page and once more if needed.
+    # The front end also disables every widget while its connection to the server is being
+    # re-established (seen in CI: the button stayed disabled for a minute after sign-in); a
+    # reload opens a fresh connection with the same signed-in session.
+    for attempt in range(3):
+        wait_settled(page)
+        button = page.get_by_role("button", name=label)
+        try:
+            expect(button).to_be_enabled(timeout=20_000)
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.reload()
+            continue
+        try:
+            with page.expect_download(timeout=30_000) as info:
+                button.click(timeout=10_000)
+            return info.value.path().read_bytes()
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

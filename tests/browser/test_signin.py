@@ -10,43 +10,31 @@ import json
 
 import openpyxl
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import insert
 
-from data.load import import_files
 from queries.audit import read_log
 from queries.db import open_database
-from queries.schema import user_locations, users
 from queries.scope import EVERYTHING
-from tests.browser.oidc import oidc_provider, sign_in, signin_dashboard
-from tests.browser.streamlit_server import launch, wait_settled
-from tests.conftest import TWO_WEEKS
+from tests.browser.oidc import (
+    ADMIN,
+    EXPECTED,
+    MANAGER,
+    clinic_with_users,
+    oidc_provider,
+    sign_in,
+    signin_dashboard,
+)
+from tests.browser.streamlit_server import download, launch, wait_settled
 
 pytestmark = pytest.mark.browser
-ADMIN = "director@clinic.example"
-MANAGER = "arl.manager@clinic.example"
 STRANGER = "stranger@elsewhere.example"
 # A link asking for both locations and the fixture's two weeks.
 LINK = "/?location=arlington&location=rockville&start=2026-03-02&end=2026-03-15"
-EXPECTED = TWO_WEEKS / "expected-weekly-metrics.csv"
 
 
 @pytest.fixture(scope="module")
 def clinic_url(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("signin") / "clinic.sqlite"
-    url = f"sqlite:///{path}"
-    engine = open_database(url)
-    import_files(engine, [p for p in TWO_WEEKS.glob("*.csv") if p != EXPECTED])
-    # The users list as the importer stores it (lower-case e-mails, one row per location).
-    with engine.begin() as conn:
-        conn.execute(
-            insert(users),
-            [{"email": ADMIN, "role": "admin"}, {"email": MANAGER, "role": "manager"}],
-        )
-        conn.execute(insert(user_locations), [{"email": MANAGER, "location_id": "arlington"}])
-    engine.dispose()
-    return url
+    return clinic_with_users(tmp_path_factory.mktemp("signin") / "clinic.sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -87,32 +75,6 @@ def _assert_no_clinic_data(page) -> None:
     assert page.locator("[data-testid='stDownloadButton']").count() == 0
 
 
-def _download(page, label: str) -> bytes:
-    # A click that lands while a rerun replaces the button is dropped by Streamlit's front end
-    # (seen once in CI right after sign-in), so click on a settled page and once more if needed.
-    # The front end also disables every widget while its connection to the server is being
-    # re-established (seen in CI: the button stayed disabled for a minute after sign-in); a
-    # reload opens a fresh connection with the same signed-in session.
-    for attempt in range(3):
-        wait_settled(page)
-        button = page.get_by_role("button", name=label)
-        try:
-            expect(button).to_be_enabled(timeout=20_000)
-        except AssertionError:
-            if attempt == 2:
-                raise
-            page.reload()
-            continue
-        try:
-            with page.expect_download(timeout=30_000) as info:
-                button.click(timeout=10_000)
-            return info.value.path().read_bytes()
-        except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 def _csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode(), newline="")))
 
@@ -142,7 +104,7 @@ def test_manager_link_for_another_location_shows_only_their_own(app, page, clini
     assert "Rockville" not in text  # the location's name appears nowhere
     assert "Audit log" not in text and "Import" not in text  # admin pages are not listed
 
-    rows = _csv_rows(_download(page, "Weekly metrics (CSV)"))
+    rows = _csv_rows(download(page, "Weekly metrics (CSV)"))
     header, body = rows[0], rows[1:]
     assert {row[1] for row in body} == {"arlington", "ALL"}
     by_key = {(row[0], row[1]): row[2:] for row in body}
@@ -153,7 +115,7 @@ def test_manager_link_for_another_location_shows_only_their_own(app, page, clini
         assert by_key[(week, "ALL")] == expected[(week, "arlington")]
     assert header == _csv_rows(EXPECTED.read_bytes())[0]
 
-    book = openpyxl.load_workbook(io.BytesIO(_download(page, "Weekly metrics (Excel)")))
+    book = openpyxl.load_workbook(io.BytesIO(download(page, "Weekly metrics (Excel)")))
     sheet = book["weekly_metrics"]
     assert {cell.value for cell in sheet["B"][1:]} == {"arlington", "ALL"}
     filters = {row[0].value: row[1].value for row in book["filters"].iter_rows(min_row=2)}
@@ -175,7 +137,7 @@ def test_admin_sees_every_location_and_the_audit_log(app, page):
     wait_settled(page)
     assert "left out" not in _body(page)
     # The whole hand-checked report, byte for byte.
-    assert _download(page, "Weekly metrics (CSV)") == EXPECTED.read_bytes()
+    assert download(page, "Weekly metrics (CSV)") == EXPECTED.read_bytes()
     page.get_by_role("link", name="Audit log").click()
     wait_settled(page)
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
