@@ -179,3 +179,17 @@ imports = Table(
     Column("source", Text, nullable=False),
     Column("rows", Integer, nullable=False),
 )
+
+# Saved column mappings of clinics' exports (data/mapping.py): the mapping as its TOML text, and
+# the export's headers (matched case-insensitively, in any order) by which a file is recognised.
+import_mappings = Table(
+    "import_mappings",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("header_key", Text, nullable=False),  # JSON list of the sorted, normalised headers
+    Column("body", Text, nullable=False),  # the mapping as TOML
+    Column("saved_at", DateTime, nullable=False),  # UTC
+    Column("saved_by", String(254)),
+    Index("ix_import_mappings_header_key", "header_key"),
+)
