@@ -431,14 +431,16 @@ def validate(
     return Checked(kind, rows.drop(columns=[c for c in rows if c.startswith("_")]), errors)
 
 
-def headers(frame: pd.DataFrame) -> dict[str, object]:
-    """Normalised header name -> the frame's column label (first one wins on a duplicate).
+def header_name(label: object) -> str:
+    """The one reading of a header cell: case, surrounding blanks and a byte-order mark ignored."""
+    return str(label).strip().lstrip("\ufeff").strip().lower()
 
-    The one reading of a header cell: case, surrounding blanks and a byte-order mark ignored.
-    """
+
+def headers(frame: pd.DataFrame) -> dict[str, object]:
+    """Normalised header name -> the frame's column label (first one wins on a duplicate)."""
     found: dict[str, object] = {}
     for label in frame.columns:
-        found.setdefault(str(label).strip().lstrip("\ufeff").strip().lower(), label)
+        found.setdefault(header_name(label), label)
     return found
 
 

@@ -1,6 +1,7 @@
 """Import contract files (CSV or XLSX) into the database: the public API and the CLI.
 
     python -m data.load --db URL locations.csv capacity.csv bookings.csv ...
+    python -m data.load --db URL --mapping NAME_OR_FILE export.csv ...
 
 Files are applied in dependency order (locations, capacity, closures, users, bookings,
 consultations), each in its own transaction: a file with any bad row stores nothing, and the report
@@ -22,8 +23,12 @@ from data.bulk_load import import_settings
 from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead, with_keys
 from data.contract import KINDS, SPECS, RowError
 from data.csv_input import read_csv, read_csv_chunks
+from data.mapped_input import check_export, mapped_chunks, mapping_errors
+from data.mapping import ExportMapping, MappingRefused, check, contract_errors
+from data.mapping_store import find_mapping, save_mapping
+from data.patient_ref import MissingKey, settings_key
 from data.store import CHUNKED_KINDS, STORED_KINDS, ChunkWriter, store, stored_locations
-from data.xlsx_input import read_xlsx
+from data.xlsx_input import read_xlsx_file
 
 __all__ = [
     "FileResult",
@@ -32,6 +37,7 @@ __all__ = [
     "RowError",
     "import_files",
     "import_frames",
+    "import_mapped",
 ]
 
 Progress = Callable[[float, str], None]
@@ -131,6 +137,52 @@ def import_frames(
 
     jobs = [(kind, f"{source}:{kind}", read, frames[kind]) for kind in KINDS if kind in frames]
     return _apply(engine, jobs, progress)
+
+
+def import_mapped(
+    engine: Engine,
+    paths: Iterable[str | Path],
+    mapping: ExportMapping,
+    *,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import exports through `mapping`: each becomes contract rows, checked and stored as a
+    contract file is (all or nothing per file); raises `ImportRefused` on bad rows.
+
+    Raises `MappingRefused` for a mapping that cannot be used, `MissingKey` if it makes
+    `patient_ref` and the deployment has no key, `FileNotFoundError` for a missing file; all
+    before touching the database. Errors name the export, its line and the source column.
+    """
+    check(mapping)
+    key = settings_key() if mapping.hashes else None
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    errors: list[RowError] = []
+    refused: list[str] = []
+    jobs = []
+    for path in paths:
+        # The mapping is tried first: a file it cannot map whole is reported, never stored.
+        found = mapping_errors(path, mapping, key)
+        if found:
+            errors += check_export(engine, path, mapping, key).errors
+            refused.append(str(path))
+            continue
+        chunks = partial(mapped_chunks, path, mapping, key, [])
+        jobs.append((mapping.kind, str(path), _call, chunks))
+    try:
+        summary = _apply(engine, jobs, progress)
+    except ImportRefused as refusal:
+        errors += contract_errors(refusal.errors, mapping)
+        summary, refused = refusal.summary, refused + refusal.refused
+    if errors:
+        raise ImportRefused(errors, summary=summary, refused=refused)
+    return summary
+
+
+def _call(make: Callable[[], Iterator]) -> Iterator:
+    return make()
 
 
 def file_kind(path: Path) -> str:
@@ -317,10 +369,7 @@ def _scaled(progress: Progress | None, number: int, count: int, source: str) -> 
 
 def _read_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | RowError:
     if path.suffix.lower() == ".xlsx":
-        try:
-            return read_xlsx(path, kind)
-        except (OSError, ValueError, KeyError) as problem:
-            return RowError(str(path), 0, "", "", f"not a readable XLSX workbook: {problem}")
+        return read_xlsx_file(path, kind)
     return read_csv(path)
 
 
@@ -330,26 +379,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m data.load", description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=None, help="database URL (default: DATABASE_URL or data/)")
-    parser.add_argument("files", nargs="+", type=Path, help="contract files: <kind>.csv or .xlsx")
+    parser.add_argument(
+        "--mapping",
+        default=None,
+        help="import exports through this mapping: a saved or shipped mapping's name, or a "
+        ".toml file (which is then saved in the database too)",
+    )
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="contract files <kind>.csv or .xlsx; with --mapping, exports",
+    )
     args = parser.parse_args(argv)
     for path in args.files:
-        try:
-            file_kind(path)
-        except ValueError as problem:
-            parser.error(str(problem))
+        if args.mapping is None:
+            try:
+                file_kind(path)
+            except ValueError as problem:
+                parser.error(str(problem))
         if not path.is_file():
             parser.error(f"no such file: {path}")
 
     engine = open_database(args.db or default_url())
     try:
-        summary = import_files(engine, args.files, progress=_ProgressLines(sys.stderr))
+        if args.mapping is None:
+            summary = import_files(engine, args.files, progress=_ProgressLines(sys.stderr))
+        else:
+            summary = _import_with_mapping(engine, args.mapping, args.files)
     except ImportRefused as refusal:
         _print_refusal(refusal)
         return 1
+    except (LookupError, MappingRefused, MissingKey) as problem:
+        print(f"--mapping {args.mapping}: {problem}", file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
     print(summary)
     return 0
+
+
+def _import_with_mapping(engine: Engine, name_or_file: str, paths: list[Path]) -> ImportSummary:
+    """Import exports through a named or file mapping; a file's mapping is saved once it worked."""
+    mapping = find_mapping(engine, name_or_file)
+    summary = import_mapped(engine, paths, mapping, progress=_ProgressLines(sys.stderr))
+    if Path(name_or_file).is_file():
+        save_mapping(engine, mapping)
+    return summary
 
 
 def _print_refusal(refusal: ImportRefused) -> None:

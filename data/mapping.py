@@ -20,7 +20,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from data.contract import SPECS, Code, RowError, Timestamp
+from data.contract import SPECS, Code, RowError, Timestamp, header_name, headers
 from data.contract_values import as_text
 from data.patient_ref import keyed_refs
 
@@ -86,11 +86,6 @@ _NOT_PERSON_WORDS = frozenset(
         "medium",
     ]
 )
-
-
-def header_key(header: object) -> str:
-    """A header as matched: case-insensitive, surrounding spaces and a byte-order mark ignored."""
-    return str(header).strip().lstrip("\ufeff").strip().lower()
 
 
 def identifying(header: str) -> str | None:
@@ -173,7 +168,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Mapping:
+class ExportMapping:
     name: str
     kind: str
     headers: tuple[str, ...]  # the export's columns as written: recognised by this set
@@ -185,20 +180,20 @@ class Mapping:
 
     def recognises(self, headers: Sequence[object]) -> bool:
         """Whether a file with these headers is this mapping's export (same set, any order)."""
-        return {header_key(h) for h in headers} == {header_key(h) for h in self.headers}
+        return {header_name(h) for h in headers} == {header_name(h) for h in self.headers}
 
     @property
     def hashes(self) -> bool:
         return any(source.hash is not None for source in self.fields.values())
 
 
-def problems(mapping: Mapping) -> list[str]:
+def problems(mapping: ExportMapping) -> list[str]:
     """Every reason the mapping cannot be used; empty if it can."""
     if mapping.kind not in KINDS:
         return [f"kind '{mapping.kind}' cannot be mapped; use one of {', '.join(KINDS)}"]
     spec = SPECS[mapping.kind]
     columns = {c.name: c for c in spec.columns}
-    known = {header_key(h) for h in mapping.headers}
+    known = {header_name(h) for h in mapping.headers}
     found = []
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", mapping.name):
         found.append(f"mapping name '{mapping.name}': use 1-100 of A-Z, a-z, 0-9, _ . -")
@@ -229,7 +224,7 @@ def _source_problems(name: str, source: Source, column, known: set[str]) -> list
                 f"{name}: source column '{used}' holds {detail} of a patient, which is never "
                 "stored; such columns are dropped by every mapping"
             )
-        elif header_key(used) not in known:
+        elif header_name(used) not in known:
             found.append(f"{name}: source column '{used}' is not among the export's headers")
     if name == HASHED_FIELD and source.value is None and source.hash is None:
         found.append(
@@ -258,7 +253,7 @@ def _source_problems(name: str, source: Source, column, known: set[str]) -> list
     return found
 
 
-def check(mapping: Mapping) -> Mapping:
+def check(mapping: ExportMapping) -> ExportMapping:
     """The mapping itself, or `MappingRefused` with every problem."""
     found = problems(mapping)
     if found:
@@ -275,7 +270,7 @@ class Mapped:
 
 
 def apply(
-    mapping: Mapping,
+    mapping: ExportMapping,
     frame: pd.DataFrame,
     lines: np.ndarray,
     *,
@@ -287,11 +282,9 @@ def apply(
     The mapping must have passed `check`. Errors name the source file, the row's line and the
     source column's own name.
     """
-    labels: dict[str, object] = {}
-    for label in frame.columns:
-        labels.setdefault(header_key(label), label)
+    labels = headers(frame)
     missing = sorted(
-        {c for s in mapping.fields.values() for c in s.columns() if header_key(c) not in labels}
+        {c for s in mapping.fields.values() for c in s.columns() if header_name(c) not in labels}
     )
     if missing:
         errors = [
@@ -301,7 +294,7 @@ def apply(
         return Mapped(pd.DataFrame(), errors)
 
     def text(column: str) -> pd.Series:
-        return as_text(frame[labels[header_key(column)]].reset_index(drop=True))
+        return as_text(frame[labels[header_name(column)]].reset_index(drop=True))
 
     lines = np.asarray(lines)
     rows = pd.DataFrame(index=range(len(frame)))
@@ -322,7 +315,7 @@ def _fail(
         errors.append((position, RowError(source, int(lines[row]), column, value, reason)))
 
 
-def _in_contract_order(mapping: Mapping) -> list[tuple[str, Source]]:
+def _in_contract_order(mapping: ExportMapping) -> list[tuple[str, Source]]:
     order = SPECS[mapping.kind].names
     return sorted(mapping.fields.items(), key=lambda item: order.index(item[0]))
 
@@ -404,14 +397,22 @@ def _format_reason(form: str | None) -> str:
     return f"not a date and time in the format {form or 'YYYY-MM-DD HH:MM'}"
 
 
-def contract_errors(errors: Sequence[RowError], mapping: Mapping) -> list[RowError]:
-    """The contract check's errors told in the export's words: the source column, the field."""
-    told = []
+def contract_errors(
+    errors: Sequence[RowError], mapping: ExportMapping, *, told: Sequence[RowError] = ()
+) -> list[RowError]:
+    """The contract check's errors told in the export's words: the source column, the field.
+
+    A cell the mapping already reported (`told`) is not reported again as, say, an empty value.
+    """
+    seen = {(error.line, error.column) for error in told}
+    result = []
     for error in errors:
         way = mapping.fields.get(error.column)
         if way is None:
-            told.append(error)
+            result.append(error)
+            continue
+        if any((error.line, column) in seen for column in way.columns()):
             continue
         reason = f"as {error.column}: {error.reason}"
-        told.append(RowError(error.file, error.line, way.describe(), error.value, reason))
-    return told
+        result.append(RowError(error.file, error.line, way.describe(), error.value, reason))
+    return result

@@ -24,7 +24,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from data.mapping import Condition, Mapping, MappingRefused, Match, Source
+from data.mapping import Condition, ExportMapping, MappingRefused, Match, Source
 
 _SOURCE_KEYS = (
     "column",
@@ -39,7 +39,7 @@ _SOURCE_KEYS = (
 )
 
 
-def read_mapping(path: Path) -> Mapping:
+def read_mapping(path: Path) -> ExportMapping:
     """The mapping in a TOML file; `MappingRefused` (one line per problem) if it is malformed."""
     try:
         text = path.read_text("utf-8")
@@ -48,7 +48,7 @@ def read_mapping(path: Path) -> Mapping:
     return parse_mapping(text, source=str(path))
 
 
-def parse_mapping(text: str, *, source: str = "mapping") -> Mapping:
+def parse_mapping(text: str, *, source: str = "mapping") -> ExportMapping:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as problem:
@@ -59,14 +59,14 @@ def parse_mapping(text: str, *, source: str = "mapping") -> Mapping:
         raise MappingRefused([f"{source}: {problem}"]) from None
 
 
-def from_dict(data: dict) -> Mapping:
+def from_dict(data: dict) -> ExportMapping:
     unknown = set(data) - {"name", "kind", "headers", "fields"}
     if unknown:
         raise ValueError(f"unknown key(s): {', '.join(sorted(unknown))}")
     fields = data.get("fields", {})
     if not isinstance(fields, dict):
         raise TypeError("fields must be a table")
-    return Mapping(
+    return ExportMapping(
         name=_text(data, "name"),
         kind=_text(data, "kind"),
         headers=tuple(_texts(data.get("headers", []), "headers")),
@@ -128,7 +128,7 @@ def _texts(value: object, where: str) -> list[str]:
     return value
 
 
-def to_toml(mapping: Mapping) -> str:
+def to_toml(mapping: ExportMapping) -> str:
     """The mapping as TOML text that `parse_mapping` reads back to the same mapping."""
     lines = [
         f"name = {_string(mapping.name)}",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select
 
-from data.mapping import Mapping, check, header_key
+from data.contract import header_name
+from data.mapping import ExportMapping, check
 from data.mapping_files import parse_mapping, read_mapping, to_toml
 from queries.schema import import_mappings
 
@@ -17,10 +18,10 @@ EXAMPLES = Path(__file__).resolve().parent / "mappings"
 
 def headers_key(headers: Sequence[object]) -> str:
     """The set of a file's headers as one text: normalised, sorted, JSON."""
-    return json.dumps(sorted({header_key(h) for h in headers}))
+    return json.dumps(sorted({header_name(h) for h in headers}))
 
 
-def save_mapping(engine: Engine, mapping: Mapping, *, saved_by: str | None = None) -> None:
+def save_mapping(engine: Engine, mapping: ExportMapping, *, saved_by: str | None = None) -> None:
     """Store the mapping (checked first), replacing a stored one of the same name."""
     check(mapping)
     row = {
@@ -42,14 +43,14 @@ def saved_names(engine: Engine) -> list[str]:
         return list(conn.execute(query).scalars())
 
 
-def saved_mapping(engine: Engine, name: str) -> Mapping | None:
+def saved_mapping(engine: Engine, name: str) -> ExportMapping | None:
     with engine.connect() as conn:
         query = select(import_mappings.c.body).where(import_mappings.c.name == name)
         body = conn.execute(query).scalar_one_or_none()
     return None if body is None else parse_mapping(body, source=f"saved mapping {name}")
 
 
-def recognised(engine: Engine, headers: Sequence[object]) -> Mapping | None:
+def recognised(engine: Engine, headers: Sequence[object]) -> ExportMapping | None:
     """The saved mapping of a file with these headers (the latest saved if several are)."""
     with engine.connect() as conn:
         query = (
@@ -64,7 +65,7 @@ def recognised(engine: Engine, headers: Sequence[object]) -> Mapping | None:
     )
 
 
-def find_mapping(engine: Engine, name_or_file: str) -> Mapping:
+def find_mapping(engine: Engine, name_or_file: str) -> ExportMapping:
     """A mapping by file path (`.toml`), else by name: saved in the database, else shipped.
 
     Raises `MappingRefused` if the file is malformed, `LookupError` if nothing has the name.

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
+from data.contract import RowError
+
 
 def read_xlsx(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The sheet's rows with cells as typed by Excel, and each row's spreadsheet row number.
@@ -31,3 +33,11 @@ def read_xlsx(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
     names = ["" if h is None else str(h) for h in header]
     frame = pd.DataFrame(body, columns=names, dtype=object)
     return frame, np.asarray(numbers, dtype=np.int64)
+
+
+def read_xlsx_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | RowError:
+    """`read_xlsx`, or a `RowError` saying why the workbook could not be read."""
+    try:
+        return read_xlsx(path, kind)
+    except (OSError, ValueError, KeyError) as problem:
+        return RowError(str(path), 0, "", "", f"not a readable XLSX workbook: {problem}")
