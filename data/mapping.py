@@ -303,7 +303,8 @@ def apply(
         fail = partial(_fail, errors, position, source, lines)
         rows[name] = _field_values(name, way, text, fail, key, len(frame))
     errors.sort(key=lambda item: (item[1].line, item[0]))
-    return Mapped(rows, [error for _, error in errors])
+    # A column read by two fields (a start and a duration) is reported once.
+    return Mapped(rows, list(dict.fromkeys(error for _, error in errors)))
 
 
 def _fail(
