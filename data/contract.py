@@ -14,11 +14,13 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from data import contract_values as values
 from data.contract_values import Read
+from queries.metric_definitions import column as metric_column
+from queries.targets import DEFAULT_WEEKS, EVERY_LOCATION, TARGET_METRICS
 from queries.vocabulary import BOOKING_STATUSES, CONSULT_STATUSES, WEEKDAYS
 
 # The order files are applied in: a location before its rows; bookings before consultations,
 # so that consultations loaded into an empty table get their conversions as they are written.
-KINDS = ("locations", "capacity", "closures", "users", "bookings", "consultations")
+KINDS = ("locations", "capacity", "closures", "users", "targets", "bookings", "consultations")
 """Every file kind, in the order an import applies them (each may refer to the ones before)."""
 
 DEFAULT_TIMEZONE = "America/New_York"
@@ -110,6 +112,15 @@ class Integer:
 
 
 @dataclass(frozen=True)
+class Number:
+    low: float
+    high: float
+
+    def read(self, column: pd.Series) -> list[Read]:
+        return values.read_number(values.as_text(column), self.low, self.high)
+
+
+@dataclass(frozen=True)
 class Date:
     def read(self, column: pd.Series) -> list[Read]:
         if is_datetime64_any_dtype(column.dtype) and getattr(column.dtype, "tz", None) is None:
@@ -149,7 +160,7 @@ REF = Text(max_length=100)
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: Text | Pattern | Code | Integer | Date | TimeOfDay | TimeZone | Words | Timestamp
+    type: Text | Pattern | Code | Integer | Number | Date | TimeOfDay | TimeZone | Words | Timestamp
     required: bool = False
     default: object = None
 
@@ -205,6 +216,20 @@ def _no_overlapping_ranges(rows: pd.DataFrame) -> list[Failure]:
             if latest_end is None or ends[index] > latest_end:
                 latest_end, latest_line = ends[index], row["_line"]
     return [Failure((reasons != "").to_numpy(dtype=bool), "effective_from", reasons)]
+
+
+def _target_has_a_bound(rows: pd.DataFrame) -> list[Failure]:
+    given = rows.get("_bad_min", False) | rows.get("_bad_max", False)
+    neither = (rows["min"].isna() & rows["max"].isna() & ~given).to_numpy(dtype=bool)
+    return [Failure(neither, "min", "give min, max or both")]
+
+
+def _percent_targets_at_most_100(rows: pd.DataFrame) -> list[Failure]:
+    percent = rows["metric"].isin([m for m in TARGET_METRICS if metric_column(m).unit == "%"])
+    return [
+        Failure((percent & (rows[name] > 100)).fillna(False).to_numpy(dtype=bool), name, reason)
+        for name, reason in (("min", "a percentage above 100"), ("max", "a percentage above 100"))
+    ]
 
 
 def _managers_have_locations(rows: pd.DataFrame) -> list[Failure]:
@@ -285,6 +310,26 @@ SPECS: dict[str, FileSpec] = {
             ),
             key=("email",),
             rules=(_managers_have_locations,),
+        ),
+        FileSpec(
+            "targets",
+            (
+                Column(
+                    "location_id",
+                    Pattern(r"\*|[a-z0-9-]{1,40}", "not a slug (1-40 of a-z, 0-9, -) or *"),
+                    required=True,
+                ),
+                Column("metric", Code(TARGET_METRICS), required=True),
+                Column("min", Number(0, 100_000)),
+                Column("max", Number(0, 100_000)),
+                Column("weeks", Integer(1, 52), default=DEFAULT_WEEKS),
+            ),
+            key=("location_id", "metric"),
+            rules=(
+                _target_has_a_bound,
+                _in_order("min", "max", strict=False, blame="max", reason="below min"),
+                _percent_targets_at_most_100,
+            ),
         ),
         FileSpec(
             "consultations",
@@ -416,7 +461,13 @@ def validate(
             rows[column.name] = rows[column.name].fillna(column.default)
 
     failed = _failed_by_column(failures, len(rows))
-    if kind not in ("locations", "users"):
+    for name, mask in failed.items():
+        rows["_bad_" + name] = mask  # for rules that must not add to a value's own failure
+    if kind == "targets":
+        # "*" is every location: only a named one must exist.
+        known = {**locations, EVERY_LOCATION: ""}
+        failures += _location_failures(rows, failed, known)
+    elif kind not in ("locations", "users"):
         failures += _location_failures(rows, failed, locations)
     failures += _place_timestamps(rows, clocks, locations)
     failures += _key_failures(spec, rows)

@@ -67,7 +67,10 @@ def _typed_text(value: object, kind: str) -> str:
 
 def _matches(text: pd.Series, pattern: str, *, missing: bool) -> np.ndarray:
     """Whole-value regex match; `contains` with anchors runs in Arrow, `fullmatch` row by row."""
-    return text.str.contains(f"^(?:{pattern})$").fillna(missing).to_numpy(dtype=bool)
+    matched = text.str.contains(f"^(?:{pattern})$").fillna(missing).to_numpy(dtype=bool)
+    # The string dtype answers False, not NA, for a missing value: say what missing means here.
+    absent = text.isna().to_numpy(dtype=bool)
+    return matched | absent if missing else matched & ~absent
 
 
 def read_text(text: pd.Series) -> Read:
@@ -95,6 +98,17 @@ def read_integer(text: pd.Series, low: int, high: int) -> list[Read]:
     return [
         Read(numbers, ~well_formed, "not an integer"),
         Read(numbers, ~in_range, f"must be between {low} and {high}"),
+    ]
+
+
+def read_number(text: pd.Series, low: float, high: float) -> list[Read]:
+    """A decimal number (`8`, `7.5`) in `low..high`: two failures, as for integers."""
+    well_formed = _matches(text, r"[+-]?(?:[0-9]{1,9}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})", missing=True)
+    numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype("Float64")
+    in_range = (numbers.isna() | numbers.between(low, high)).to_numpy(dtype=bool)
+    return [
+        Read(numbers, ~well_formed, "not a number"),
+        Read(numbers, ~in_range, f"must be between {low:g} and {high:g}"),
     ]
 
 

@@ -1,8 +1,9 @@
 """Write validated contract rows to the tables of `queries.schema`, inside the caller's transaction.
 
-Rows are upserted by primary key in batches (re-import = update); capacity and users replace what
-was stored (per location named / as a whole list). Consultations and bookings also refresh the data
-derived from them, for every patient and location the file touched, old values included.
+Rows are upserted by primary key in batches (re-import = update); capacity, users and targets
+replace what was stored (per location named / as a whole list). Consultations and bookings also
+refresh the data derived from them, for every patient and location the file touched, old values
+included.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,7 @@ from queries.derived import (
     sequence_columns,
     sequence_numbers,
 )
+from queries.targets import TARGET_COLUMNS, replace_targets
 
 BATCH_ROWS = 10_000
 
@@ -139,6 +141,12 @@ def _store_users(conn: Connection, rows: pd.DataFrame, progress: Progress) -> St
     if len(managers):
         conn.execute(insert(schema.user_locations), _records(managers))
     progress(1.0, f"users: {len(rows)} rows")
+    return Stored(inserted=len(rows), updated=0, removed=removed)
+
+
+def _store_targets(conn: Connection, rows: pd.DataFrame, progress: Progress) -> Stored:
+    removed = replace_targets(conn, rows[TARGET_COLUMNS], email=None, source="import")
+    progress(1.0, f"targets: {len(rows)} rows")
     return Stored(inserted=len(rows), updated=0, removed=removed)
 
 
@@ -514,6 +522,7 @@ STORED_KINDS: dict[str, StoredKind] = {
         StoredKind("capacity", schema.capacity, write=_store_capacity, replaces=True),
         StoredKind("closures", schema.closures, write=_store_closures),
         StoredKind("users", schema.users, write=_store_users, replaces=True),
+        StoredKind("targets", schema.targets, write=_store_targets, replaces=True),
         StoredKind(
             "bookings",
             schema.bookings,

@@ -19,8 +19,9 @@ engine = state.engine_for(state.database_url())
 st.title("Import")
 st.write(
     "Upload the clinic files of the data contract, named by their kind: `locations`, `capacity`, "
-    "`closures`, `users`, `consultations`, `bookings` (`.csv` or `.xlsx`). A file with any bad "
-    "row stores nothing, and every bad row is listed; the other files are still applied."
+    "`closures`, `users`, `targets`, `consultations`, `bookings` (`.csv` or `.xlsx`). A file "
+    "with any bad row stores nothing, and every bad row is listed; the other files are still "
+    "applied."
 )
 uploads = st.file_uploader(
     "Contract files", type=["csv", "xlsx"], accept_multiple_files=True, key="import_uploads"
