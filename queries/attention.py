@@ -27,7 +27,8 @@ from queries.db import default_url, open_database
 from queries.metric_definitions import column, conversion_final_from
 from queries.scope import EVERYTHING, Scope
 from queries.targets import Target, describe, resolved_targets
-from queries.weekly import ALL, weekly_metrics
+from queries.vocabulary import ALL
+from queries.weekly import weekly_metrics
 
 # How far back a run outside a target is followed: a run longer than this shows as starting here.
 LOOKBACK_WEEKS = 26
@@ -44,20 +45,23 @@ class Evidence:
     count: Callable[[Mapping], int]
 
 
-def _held(row: Mapping) -> int:
-    return int(row["infusions_completed"] + row["no_shows"] + row["late_cancellations"])
+def _denominator(metric: str) -> Callable[[Mapping], int]:
+    """A rate's denominator in a report row, by the registry's formula."""
+    formula = column(metric).formula
+    return lambda row: int(sum(row[name] for name in formula.denominator))
 
 
 EVIDENCE: dict[str, Evidence] = {
-    "no_show_rate_pct": Evidence("bookings held", MIN_BOOKINGS, _held),
+    "no_show_rate_pct": Evidence("bookings held", MIN_BOOKINGS, _denominator("no_show_rate_pct")),
+    # The median is taken over the contacted requests among `consult_requests`.
     "median_response_minutes": Evidence(
-        "requests", MIN_REQUESTS, lambda row: int(row["consult_requests"])
+        "requests", MIN_REQUESTS, _denominator("contacted_within_1h_pct")
     ),
     "contacted_within_1h_pct": Evidence(
-        "requests", MIN_REQUESTS, lambda row: int(row["consult_requests"])
+        "requests", MIN_REQUESTS, _denominator("contacted_within_1h_pct")
     ),
     "consult_conversion_pct": Evidence(
-        "completed consults", MIN_REQUESTS, lambda row: int(row["consults_completed"])
+        "completed consults", MIN_REQUESTS, _denominator("consult_conversion_pct")
     ),
 }
 STATUS_COLUMNS = [
