@@ -13,10 +13,11 @@ import streamlit as st
 
 from dashboard.state import engine_for
 from queries import capacity, catalog, consultations, infusions, overview, period
+from queries.report import response_seconds
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.scope import Scope
-from queries.weekly import response_seconds, weekly_metrics
+from queries.weekly import weekly_metrics
 
 TTL = 600  # seconds: an import shows within ten minutes without a restart
 ENTRIES = 64

@@ -16,8 +16,9 @@ from data.generate import generate_frames
 from data.load import import_frames
 from queries.consultations import FUNNEL_STAGES, funnel_by_location
 from queries.period import period_metrics
+from queries.report import response_seconds
 from queries.scope import EVERYTHING
-from queries.weekly import response_seconds, weekly_metrics
+from queries.weekly import weekly_metrics
 from tests.builders import add_consultation, add_location, report
 
 TODAY = date(2025, 3, 31)
