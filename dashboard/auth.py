@@ -6,7 +6,7 @@ Audit events (sign-in, page views, downloads) are written here too, so pages sta
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -142,6 +142,19 @@ def record_page_view(engine: Engine, viewer: Viewer, page: str, selection: Mappi
         st.session_state[_LAST_VIEW] = key
 
 
-def record_download(engine: Engine, viewer: Viewer, detail: Mapping[str, object]) -> None:
-    """Log a download (what, which locations, how many rows); a download button's `on_click`."""
-    audit.record(engine, email=viewer.email, action=audit.DOWNLOAD, detail=detail)
+def audited_download(
+    engine: Engine, viewer: Viewer, detail: Mapping[str, object], build: Callable[[], bytes]
+) -> Callable[[], bytes]:
+    """A download button's `data`: builds the file and logs the download (what, which
+    locations, how many rows) before handing it over.
+
+    Streamlit calls it when the browser asks for the file, a request of its own apart from the
+    click: logged here, no file leaves unlogged, whatever a client does with the button.
+    """
+
+    def build_and_record() -> bytes:
+        data = build()
+        audit.record(engine, email=viewer.email, action=audit.DOWNLOAD, detail=detail)
+        return data
+
+    return build_and_record

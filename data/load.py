@@ -29,6 +29,7 @@ from data.mapping_store import find_mapping, save_mapping
 from data.patient_ref import MissingKey, settings_key
 from data.store import CHUNKED_KINDS, STORED_KINDS, ChunkWriter, store, stored_locations
 from data.xlsx_input import read_xlsx_file
+from queries import audit
 
 __all__ = [
     "FileResult",
@@ -95,12 +96,18 @@ class ImportRefused(Exception):
 
 
 def import_files(
-    engine: Engine, paths: Iterable[str | Path], *, progress: Progress | None = None
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    progress: Progress | None = None,
+    actor: str | None = None,
 ) -> ImportSummary:
     """Import contract files `<kind>.csv` or `<kind>.xlsx`; raises `ImportRefused` on bad rows.
 
     Raises `ValueError` (before touching the database) for a name that is not a contract file and
-    `FileNotFoundError` for a missing one.
+    `FileNotFoundError` for a missing one. With an `actor` (an e-mail, or `audit.os_user()`) every
+    file is audited: an applied one in the transaction that stores it, a refused one, and the
+    file an error stopped the import on.
     """
     ordered = sorted((Path(p) for p in paths), key=lambda p: KINDS.index(file_kind(p)))
     for path in ordered:
@@ -113,7 +120,8 @@ def import_files(
             return read_csv_chunks(path, CHUNK_ROWS)
         return iter([_read_file(path, kind)])
 
-    return _apply(engine, [(file_kind(p), str(p), read, p) for p in ordered], progress)
+    jobs = [(file_kind(p), str(p), read, p) for p in ordered]
+    return _apply(engine, jobs, progress, actor)
 
 
 def import_frames(
@@ -136,7 +144,7 @@ def import_frames(
         return iter([(frame, np.arange(len(frame), dtype=np.int64) + 2)])
 
     jobs = [(kind, f"{source}:{kind}", read, frames[kind]) for kind in KINDS if kind in frames]
-    return _apply(engine, jobs, progress)
+    return _apply(engine, jobs, progress, None)
 
 
 def import_mapped(
@@ -145,9 +153,11 @@ def import_mapped(
     mapping: ExportMapping,
     *,
     progress: Progress | None = None,
+    actor: str | None = None,
 ) -> ImportSummary:
     """Import exports through `mapping`: each becomes contract rows, checked and stored as a
-    contract file is (all or nothing per file); raises `ImportRefused` on bad rows.
+    contract file is (all or nothing per file); raises `ImportRefused` on bad rows. With an
+    `actor`, each file is audited as `import_files` audits it.
 
     Raises `MappingRefused` for a mapping that cannot be used, `MissingKey` if it makes
     `patient_ref` and the deployment has no key, `FileNotFoundError` for a missing file; all
@@ -166,13 +176,15 @@ def import_mapped(
         # The mapping is tried first: a file it cannot map whole is reported, never stored.
         found = mapping_errors(path, mapping, key)
         if found:
-            errors += check_export(engine, path, mapping, key).errors
+            file_errors = check_export(engine, path, mapping, key).errors
+            errors += file_errors
             refused.append(str(path))
+            _record_refusal(engine, actor, mapping.kind, str(path), len(file_errors))
             continue
         chunks = partial(mapped_chunks, path, mapping, key, [])
         jobs.append((mapping.kind, str(path), _call, chunks))
     try:
-        summary = _apply(engine, jobs, progress)
+        summary = _apply(engine, jobs, progress, actor)
     except ImportRefused as refusal:
         errors += contract_errors(refusal.errors, mapping)
         summary, refused = refusal.summary, refused + refusal.refused
@@ -196,8 +208,14 @@ def file_kind(path: Path) -> str:
     return path.stem
 
 
-def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSummary:
-    """Validate and store each job in its own transaction; collect every refusal."""
+def _apply(
+    engine: Engine, jobs: list, progress: Progress | None, actor: str | None
+) -> ImportSummary:
+    """Validate and store each job in its own transaction; collect every refusal.
+
+    With an `actor`, each file's audit entry is written: an applied file's in its own
+    transaction, so a stored file is never without one whatever happens after it.
+    """
     summary = ImportSummary()
     errors: list[RowError] = []
     refused: list[str] = []
@@ -205,8 +223,8 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
     try:
         for number, (kind, source, _read, _item) in enumerate(jobs):
             report = _scaled(progress, number, len(jobs), source)
-            report(0.0, "reading")
             try:
+                report(0.0, "reading")
                 with engine.begin() as conn, import_settings(conn):
                     result = _apply_file(
                         conn,
@@ -216,10 +234,18 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
                         report,
                         before_finish=partial(ahead.start, number + 1),
                     )
+                    if actor is not None:
+                        audit.append(
+                            conn, email=actor, action=audit.IMPORT, detail=_applied(result)
+                        )
             except _Refused as refusal:
                 errors += refusal.errors
                 refused.append(source)
+                _record_refusal(engine, actor, kind, source, len(refusal.errors))
                 continue
+            except BaseException as error:  # a rerun or interrupt stops an import as well
+                _record_failure(engine, actor, kind, source, error)
+                raise
             summary.files.append(result)
             report(1.0, "done")
     finally:
@@ -227,6 +253,36 @@ def _apply(engine: Engine, jobs: list, progress: Progress | None) -> ImportSumma
     if errors:
         raise ImportRefused(errors, summary=summary, refused=refused)
     return summary
+
+
+def _applied(result: FileResult) -> dict[str, object]:
+    return {
+        "file": Path(result.source).name,
+        "kind": result.kind,
+        "rows": result.rows,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "removed": result.removed,
+    }
+
+
+def _record_refusal(engine: Engine, actor: str | None, kind: str, source: str, errors: int) -> None:
+    if actor is not None:
+        detail = {"file": Path(source).name, "kind": kind, "errors": errors}
+        audit.record(engine, email=actor, action=audit.IMPORT_REFUSED, detail=detail)
+
+
+def _record_failure(
+    engine: Engine, actor: str | None, kind: str, source: str, error: BaseException
+) -> None:
+    """The failure's audit entry; if even that cannot be written, the error says so."""
+    if actor is None:
+        return
+    detail = {"file": Path(source).name, "kind": kind, "error": type(error).__name__}
+    try:
+        audit.record(engine, email=actor, action=audit.IMPORT_FAILED, detail=detail)
+    except Exception as problem:
+        error.add_note(f"The audit entry for this failure could not be written: {problem}")
 
 
 class _FileAhead:
@@ -404,7 +460,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = open_database(args.db or default_url())
     try:
         if args.mapping is None:
-            summary = import_files(engine, args.files, progress=_ProgressLines(sys.stderr))
+            summary = import_files(
+                engine, args.files, progress=_ProgressLines(sys.stderr), actor=audit.os_user()
+            )
         else:
             summary = _import_with_mapping(engine, args.mapping, args.files)
     except ImportRefused as refusal:
@@ -422,7 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _import_with_mapping(engine: Engine, name_or_file: str, paths: list[Path]) -> ImportSummary:
     """Import exports through a named or file mapping; a file's mapping is saved once it worked."""
     mapping = find_mapping(engine, name_or_file)
-    summary = import_mapped(engine, paths, mapping, progress=_ProgressLines(sys.stderr))
+    summary = import_mapped(
+        engine, paths, mapping, progress=_ProgressLines(sys.stderr), actor=audit.os_user()
+    )
     if Path(name_or_file).is_file():
         save_mapping(engine, mapping)
     return summary

@@ -1,10 +1,13 @@
-"""The audit log: who signed in, which pages and selections they viewed, what they downloaded.
+"""The audit log: who signed in, which pages and selections they viewed, what they downloaded
+and imported.
 
-Append-only by construction: this module writes rows and reads them, and nothing in the code base
-updates or deletes them.
+Append-only: this module writes rows and reads them, nothing in the code base updates or deletes
+them, and the database refuses to (migrations 0002 and 0005).
 """
 
+import getpass
 import json
+import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -17,11 +20,25 @@ from queries.scope import Scope
 SIGN_IN = "sign_in"
 PAGE_VIEW = "page_view"
 DOWNLOAD = "download"
-IMPORT = "import"
+IMPORT = "import"  # one file applied, in the same transaction as its rows
+IMPORT_REFUSED = "import_refused"  # one file with bad rows: nothing from it stored
+IMPORT_FAILED = "import_failed"  # an import stopped on an error: the file it was on not stored
 NO_ACCESS = "no_access"
 SIGN_OUT = "sign_out"
 TARGETS = "targets"  # the stored targets replaced, by an import or the Targets page
-ACTIONS = (SIGN_IN, PAGE_VIEW, DOWNLOAD, IMPORT, NO_ACCESS, SIGN_OUT, TARGETS)
+ACTIONS = (
+    SIGN_IN,
+    PAGE_VIEW,
+    DOWNLOAD,
+    IMPORT,
+    IMPORT_REFUSED,
+    IMPORT_FAILED,
+    NO_ACCESS,
+    SIGN_OUT,
+    TARGETS,
+)
+# Who acts from the command line: the operating-system user, as `os:<name>`.
+OS_USER_PREFIX = "os:"
 COLUMNS = ["at", "email", "action", "detail"]
 
 
@@ -33,10 +50,7 @@ def record(
     detail: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event in its own transaction, so it is kept even if the caller's work fails.
-
-    `detail` is stored as JSON (keys sorted; dates and sets written as strings and sorted lists).
-    """
+    """Append one event in its own transaction, so it is kept even if the caller's work fails."""
     with engine.begin() as conn:
         append(conn, email=email, action=action, detail=detail, at=at)
 
@@ -49,12 +63,24 @@ def append(
     detail: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event in the caller's transaction: kept exactly when the change it records is."""
+    """Append one event in the caller's transaction: kept exactly when the change it records is.
+
+    `detail` is stored as JSON (keys sorted; dates and sets written as strings and sorted lists).
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; expected one of {ACTIONS}")
     moment = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     text = json.dumps(dict(detail or {}), sort_keys=True, default=_json_default)
     conn.execute(insert(audit_log).values(at=moment, email=email, action=action, detail=text))
+
+
+def os_user() -> str:
+    """The actor of a command run from a shell: `os:` and the operating-system user name."""
+    try:
+        name = getpass.getuser()
+    except OSError:  # no user name in the environment or the password database
+        name = f"uid {os.getuid()}"
+    return OS_USER_PREFIX + name
 
 
 def _json_default(value: object) -> object:

@@ -15,7 +15,9 @@ if not viewer.is_admin:  # the page is listed for admins only; this keeps it so 
 st.title("Audit log")
 st.caption("Times are UTC. The log is append-only: the app never changes or removes an entry.")
 left, middle, right = st.columns(3)
-email = left.text_input("E-mail contains", key="audit_email")
+email = left.text_input(
+    "Who contains", key="audit_email", help="Part of an e-mail address, or os:<name>."
+)
 actions = middle.multiselect("Actions", audit.ACTIONS, key="audit_actions")
 today = datetime.now(UTC).date()
 days = right.date_input("Between", (today - timedelta(days=7), today), key="audit_days")

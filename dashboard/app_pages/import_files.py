@@ -1,5 +1,6 @@
 """Import (admins only): upload contract files and see the same row-level report as the CLI."""
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from dashboard import auth, state
 from data.load import ImportRefused, file_kind, import_files
 from queries import audit
 
+LOG = logging.getLogger(__name__)
 viewer = auth.current_viewer()
 if not viewer.is_admin:  # the page is listed for admins only; this keeps it so if that changes
     st.error("Only an admin may import files.")
@@ -53,22 +55,31 @@ if st.button("Import", type="primary", disabled=not names or bool(problems), key
         def progress(fraction: float, text: str) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=shown(text))
 
+        # The importer audits each file, applied or not. With sign-in off nobody is signed
+        # in: the actor is the operating-system user who started the server open.
+        actor = viewer.email or audit.os_user()
+        failed = False
         try:
-            summary = import_files(engine, paths, progress=progress)
+            summary = import_files(engine, paths, progress=progress, actor=actor)
             refused, errors = [], []
         except ImportRefused as refusal:
             summary, refused, errors = refusal.summary, refusal.refused, refusal.errors
+        except Exception:
+            LOG.exception("import stopped on an error")
+            failed = True
     bar.empty()
+    if failed:
+        st.cache_data.clear()  # files before the failing one may be stored
+        st.error(
+            "The import stopped on an unexpected error. Files listed in the audit log as "
+            "imported are stored; the file it stopped on and those after it are not. "
+            "The details are in the server's log."
+        )
+        st.stop()
     applied = [
         {"file": shown(f.source), "rows": f.rows, "inserted": f.inserted, "updated": f.updated}
         for f in summary.files
     ]
-    audit.record(
-        engine,
-        email=viewer.email,
-        action=audit.IMPORT,
-        detail={"applied": applied, "refused": [shown(s) for s in refused]},
-    )
     if applied:
         st.cache_data.clear()  # loaders keep results for minutes; imported data shows now
         st.success("Applied: " + ", ".join(f"{a['file']} ({a['rows']} rows)" for a in applied))

@@ -102,24 +102,31 @@ download = {
 }
 engine = state.engine_for(ctx.url)
 viewer = auth.current_viewer()
-# The files are made when a button is clicked, not on every run of the page: the workbook is
-# stamped with the time it is made, and building it took a good part of each run.
+# The files are made when the browser asks for them, not on every run of the page: the workbook
+# is stamped with the time it is made, and building it took a good part of each run. The
+# download is logged there too (dashboard/auth.py), not on the click.
 st.download_button(
     "Weekly metrics (CSV)",
-    data=partial(loaders.weekly_csv, *args, *period, suppress),
+    data=auth.audited_download(
+        engine,
+        viewer,
+        {"file": "weekly-metrics.csv", **download},
+        partial(loaders.weekly_csv, *args, *period, suppress),
+    ),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.csv",
     mime="text/csv",
     key="download_csv",
-    on_click=auth.record_download,
-    args=(engine, viewer, {"file": "weekly-metrics.csv", **download}),
 )
 st.download_button(
     "Weekly metrics (Excel)",
-    data=partial(loaders.weekly_xlsx, *args, *period, suppress),
+    data=auth.audited_download(
+        engine,
+        viewer,
+        {"file": "weekly-metrics.xlsx", **download},
+        partial(loaders.weekly_xlsx, *args, *period, suppress),
+    ),
     file_name=f"weekly-metrics_{sel.start}_{sel.end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_xlsx",
-    on_click=auth.record_download,
-    args=(engine, viewer, {"file": "weekly-metrics.xlsx", **download}),
 )
 # --- end of safe downloads ---
