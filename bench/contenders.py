@@ -1,17 +1,22 @@
 """One benchmark contender per process, so each peak memory (ru_maxrss) is its own.
 
     python -m bench.contenders import --db URL --files DIR
-    python -m bench.contenders weekly|naive --db URL --start D --end D --out FILE
+    python -m bench.contenders weekly|weekly-cli|naive --db URL --start D --end D --out FILE
+    python -m bench.contenders naive-files --files DIR --start D --end D --out FILE
     python -m bench.contenders duckdb-import --duckdb FILE --files DIR
     python -m bench.contenders duckdb-weekly --duckdb FILE --start D --end D --out FILE
 
 Prints one JSON object: `seconds` of the measured step, `peak_rss_mb` of the whole process
 (interpreter and libraries included, the same for every contender), and contender extras.
+`weekly-cli` times the command `python -m queries.weekly` as a whole process, start to exit,
+and reports that process's peak memory instead of its own.
 """
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -55,6 +60,28 @@ def _weekly(args: argparse.Namespace) -> dict:
     return {"seconds": seconds, "rows": len(frame)}
 
 
+def _weekly_cli(args: argparse.Namespace) -> dict:
+    command = [sys.executable, "-m", "queries.weekly", "--db", args.db]
+    command += ["--start", args.start.isoformat(), "--end", args.end.isoformat()]
+    text = args.out + ".csv"
+    command += ["--format", "csv", "--out", text]
+    started = time.perf_counter()
+    # This process imports nothing big before the command starts, so the peak that Linux
+    # carries over into the command's usage from before its exec is this small one's.
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"python -m queries.weekly exited with {child.returncode}")
+    import pandas as pd
+
+    frame = pd.read_csv(text, dtype={"location_id": str})
+    frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
+    frame.to_pickle(args.out)
+    return {"seconds": seconds, "rows": len(frame), "process_peak_rss_mb": usage.ru_maxrss / 1024}
+
+
 def _naive(args: argparse.Namespace) -> dict:
     from bench.naive import read_raw, weekly_report
     from queries.db import make_engine
@@ -67,6 +94,18 @@ def _naive(args: argparse.Namespace) -> dict:
         frame = weekly_report(raw, start=args.start, end=args.end)
         seconds = time.perf_counter() - started
     engine.dispose()
+    frame.to_pickle(args.out)
+    return {"seconds": seconds, "load_seconds": loaded, "rows": len(frame)}
+
+
+def _naive_files(args: argparse.Namespace) -> dict:
+    from bench.naive import read_files, weekly_report
+
+    started = time.perf_counter()
+    raw = read_files(Path(args.files))
+    loaded = time.perf_counter() - started
+    frame = weekly_report(raw, start=args.start, end=args.end)
+    seconds = time.perf_counter() - started
     frame.to_pickle(args.out)
     return {"seconds": seconds, "load_seconds": loaded, "rows": len(frame)}
 
@@ -101,7 +140,9 @@ def _duckdb_weekly(args: argparse.Namespace) -> dict:
 CONTENDERS = {
     "import": _import,
     "weekly": _weekly,
+    "weekly-cli": _weekly_cli,
     "naive": _naive,
+    "naive-files": _naive_files,
     "duckdb-import": _duckdb_import,
     "duckdb-weekly": _duckdb_weekly,
 }
@@ -118,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     result = CONTENDERS[args.contender](args)
-    result["peak_rss_mb"] = _peak_rss_mb()
+    result["peak_rss_mb"] = result.pop("process_peak_rss_mb", None) or _peak_rss_mb()
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

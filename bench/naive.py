@@ -4,16 +4,19 @@ Written independently of the report's code from docs/metrics.md (it shares only 
 queries/vocabulary.py), over the raw stored columns only (never `completed_seq`, `initial_seq`,
 `converted` or `daily_location_stats`). It is the benchmark's
 baseline and the tests' reference: rounding is exact integer arithmetic, so the two can be
-compared cell for cell.
+compared cell for cell. The raw rows come from the database's tables (`read_raw`) or, as an
+analyst would take them, from the exported contract CSV files (`read_files`).
 """
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from data.contract import DEFAULT_TIMEZONE, WEEKDAYS
 from queries.schema import bookings, capacity, closures, consultations, locations
 from queries.vocabulary import ALL, CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH
 
@@ -78,6 +81,56 @@ def read_raw(conn: Connection) -> dict[str, pd.DataFrame]:
         for column in columns:
             raw[name][column] = pd.to_datetime(raw[name][column])
     return raw
+
+
+def read_files(directory: Path) -> dict[str, pd.DataFrame]:
+    """The raw rows from contract CSV files, shaped like `read_raw`'s (what an analyst does).
+
+    Timestamps are read as UTC instants (the files carry offsets) and dated in each location's
+    time zone; the two big files are read by pandas' Arrow reader, on every core.
+    """
+    directory = Path(directory)
+    sites = pd.read_csv(directory / "locations.csv", dtype=str)
+    sites["timezone"] = sites["timezone"].fillna(DEFAULT_TIMEZONE)
+    zones = dict(zip(sites["location_id"], sites["timezone"], strict=True))
+    cap = pd.read_csv(directory / "capacity.csv", dtype=str)
+    cap["weekday"] = cap["weekday"].str.lower().map(WEEKDAYS.index)
+    for column in ("open_time", "close_time"):
+        hours, minutes = cap[column].str.split(":", expand=True)[[0, 1]].astype("int64").T.values
+        cap[column.replace("_time", "_minute")] = hours * 60 + minutes
+    cap["rooms"] = cap["rooms"].astype("int64")
+    shut = pd.read_csv(directory / "closures.csv", dtype=str).rename(columns={"date": "day"})
+    c = pd.read_csv(directory / "consultations.csv", engine="pyarrow")
+    b = pd.read_csv(directory / "bookings.csv", engine="pyarrow")
+    for frame, columns in (
+        (c, ["received_at", "first_contact_at", "consult_at"]),
+        (b, ["starts_at", "booked_at"]),
+    ):
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    c["response_minutes"] = (c["first_contact_at"] - c["received_at"]).dt.total_seconds() / 60
+    c["received_date"] = _local_days(c, "received_at", zones)
+    c["consult_date"] = _local_days(c, "consult_at", zones)
+    b["start_date"] = _local_days(b, "starts_at", zones)
+    for frame, columns in ((c, ["received_at", "consult_at"]), (b, ["starts_at"])):
+        for column in columns:
+            frame[column] = frame[column].dt.tz_convert(None)
+    return {
+        "locations": sites,
+        "capacity": cap,
+        "closures": shut,
+        "consultations": c,
+        "bookings": b,
+    }
+
+
+def _local_days(frame: pd.DataFrame, column: str, zones: dict[str, str]) -> pd.Series:
+    """The local day of each UTC instant in `column`, in its row's location's time zone."""
+    days = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
+    for zone, rows in frame.groupby(frame["location_id"].map(zones)).groups.items():
+        local = frame.loc[rows, column].dt.tz_convert(zone).dt.tz_localize(None)
+        days.loc[rows] = local.dt.normalize()
+    return days
 
 
 def _half_up(numerator: pd.Series, denominator: pd.Series, scale: int) -> pd.Series:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.files import shuffled_files, week_reexport
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
 RESULTS_MARK = "<!-- benchmark results below: written by python -m bench -->"
@@ -157,38 +159,57 @@ def measure(args: argparse.Namespace) -> Run:
     sampler.start()
     try:
         files, run.generate_seconds = _source_data(args, work)
+        orders = {"import": files}
+        if args.shuffle:
+            _log("shuffling the rows of the files")
+            orders["import-shuffled"] = shuffled_files(files, args.seed)
         start = args.today - timedelta(weeks=51)
         period = ["--start", start.isoformat(), "--end", args.today.isoformat()]
         duck = str(work / "bench.duckdb")
         urls = {}
         for kind in args.databases:
-            urls[kind] = _fresh_database(kind, work)
-            _log(f"importing into {kind}")
+            for order, directory in orders.items():
+                urls[kind] = _fresh_database(kind, work)
+                _log(f"{order} into {kind}")
+                run.add(
+                    f"{order}/{kind}",
+                    _contender("import", "--db", urls[kind], "--files", str(directory)),
+                )
+        for order, directory in reversed(orders.items()):
+            _log(f"{order}: DuckDB ingest")
             run.add(
-                f"import/{kind}", _contender("import", "--db", urls[kind], "--files", str(files))
+                f"{order}/duckdb",
+                _contender("duckdb-import", "--duckdb", duck, "--files", str(directory)),
             )
-        _log("ingesting into DuckDB")
-        run.add(
-            "import/duckdb", _contender("duckdb-import", "--duckdb", duck, "--files", str(files))
-        )
         frames: dict[str, pd.DataFrame] = {}
+
+        def query(contender: str, name: str, *arguments: str) -> None:
+            out = str(work / f"{name.replace('/', '-')}.pkl")
+            run.add(name, _contender(contender, *arguments, *period, "--out", out))
+            frames[name] = pd.read_pickle(out)
+
         for repeat in range(args.repeat):
             _log(f"weekly report, round {repeat + 1} of {args.repeat}")
             for kind, url in urls.items():
-                for contender in ("weekly", "naive"):
-                    out = str(work / f"{contender}-{kind}.pkl")
-                    result = _contender(contender, "--db", url, *period, "--out", out)
-                    run.add(f"{contender}/{kind}", result)
-                    frames[f"{contender}/{kind}"] = pd.read_pickle(out)
-            out = str(work / "duckdb.pkl")
-            run.add(
-                "weekly/duckdb",
-                _contender("duckdb-weekly", "--duckdb", duck, *period, "--out", out),
-            )
-            frames["weekly/duckdb"] = pd.read_pickle(out)
+                for contender in ("weekly", "weekly-cli", "naive"):
+                    query(contender, f"{contender}/{kind}", "--db", url)
+            query("naive-files", "naive-files", "--files", str(files))
+            query("duckdb-weekly", "weekly/duckdb", "--duckdb", duck)
         reference = frames[f"naive/{args.databases[0]}"]
         for name, frame in frames.items():
             run.equal[name] = _same(frame, reference)
+        for repeat in range(args.repeat):
+            week = week_reexport(files, last_day=args.today, seed=args.seed + repeat)
+            for kind, url in urls.items():
+                _log(f"a week's re-export into {kind}, round {repeat + 1} of {args.repeat}")
+                run.add(f"reexport/{kind}", _contender("import", "--db", url, "--files", str(week)))
+        for kind, url in urls.items():
+            # The re-exports changed the stored rows: the report must follow them.
+            query("weekly", f"after re-export: weekly/{kind}", "--db", url)
+            query("naive", f"after re-export: naive/{kind}", "--db", url)
+            run.equal[f"after re-export: weekly/{kind}"] = _same(
+                frames[f"after re-export: weekly/{kind}"], frames[f"after re-export: naive/{kind}"]
+            )
         if args.browser_runs:
             for kind, url in urls.items():
                 _log(f"browser on {kind}")
@@ -223,10 +244,15 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**NOT met**"
 
 
+def _ratio_goal(ratio: float, limit: float, unit: str) -> str:
+    return f"{ratio:.2f}x {unit}: {_verdict(ratio <= limit)}"
+
+
 def report(run: Run) -> str:
     """The results section: tables of medians, ratios and goals, as Markdown."""
     a = run.args
     rows = run.results
+    orders = ["import", "import-shuffled"] if a.shuffle else ["import"]
     lines = [
         f"## Results: {a.locations} locations x {a.years:g} years "
         f"(data to {a.today.isoformat()}; {a.repeat} rounds, medians)",
@@ -234,54 +260,110 @@ def report(run: Run) -> str:
         *_machine(run),
         f"- Command: `python -m bench --locations {a.locations} --years {a.years:g} "
         f"--databases {' '.join(a.databases)} --repeat {a.repeat} "
-        f"--browser-runs {a.browser_runs}`",
+        f"--browser-runs {a.browser_runs}" + (f" --shuffle --seed {a.seed}`" if a.shuffle else "`"),
     ]
     if run.generate_seconds is not None:
         lines.append(f"- Generating the data (`data.generate`): {run.generate_seconds:.0f} s")
     duck_import = run.median("import/duckdb")
-    total_rows = rows["import/duckdb"][0]["rows"]
+    duck = run.median("weekly/duckdb")
+    goals = {
+        "Full import, file order: at most 20x DuckDB's ingest": {},
+        "Full import, rows shuffled: at most 20x DuckDB's ingest": {},
+        "A week's re-export into the full database: at most 2x DuckDB's ingest of all of it": {},
+        "`python -m queries.weekly`, whole process: time at most 1/3 of naive pandas over the "
+        "CSV files": {},
+        "`python -m queries.weekly`, whole process: peak memory at most 1/3 of naive pandas "
+        "over the CSV files": {},
+        "The report's own query (in process): at most 2x DuckDB's query of the raw rows": {},
+    }
+    names = list(goals)
+    naive_files = run.median("naive-files")
+    naive_files_mb = run.median("naive-files", "peak_rss_mb")
+    for kind in a.databases:
+        for order, name in zip(orders, names, strict=False):
+            ratio = run.median(f"{order}/{kind}") / run.median(f"{order}/duckdb")
+            goals[name][kind] = _ratio_goal(ratio, 20, "DuckDB")
+        ratio = run.median(f"reexport/{kind}") / duck_import
+        goals[names[2]][kind] = _ratio_goal(ratio, 2, "DuckDB")
+        ratio = run.median(f"weekly-cli/{kind}") / naive_files
+        goals[names[3]][kind] = _ratio_goal(ratio, 1 / 3, "naive")
+        ratio = run.median(f"weekly-cli/{kind}", "peak_rss_mb") / naive_files_mb
+        goals[names[4]][kind] = _ratio_goal(ratio, 1 / 3, "naive")
+        ratio = run.median(f"weekly/{kind}") / duck
+        goals[names[5]][kind] = _ratio_goal(ratio, 2, "DuckDB")
+    same = all(run.equal.values())
     lines += [
+        "",
+        "### Goals (issue 15)",
+        "",
+        "| goal | " + " | ".join(a.databases) + " |",
+        "|---|" + "---|" * len(a.databases),
+    ]
+    for name, verdicts in goals.items():
+        cells = [verdicts.get(kind, "not measured (needs `--shuffle`)") for kind in a.databases]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Figures equal cell for cell (ours on every database, in process and from the command, "
+        "naive pandas over the tables and over the CSV files, DuckDB; and ours against naive "
+        "pandas after the re-exports): "
+        + ("yes" if same else "**NO**: " + ", ".join(k for k, v in run.equal.items() if not v)),
         "",
         "### Import (all contract CSV files, full validation, into an empty database)",
         "",
-        "| contender | rows | seconds | rows/s | peak RSS MB | x DuckDB | goal <= 20x |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| files | contender | rows | seconds | rows/s | peak RSS MB | x DuckDB |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for kind in [*a.databases, "duckdb"]:
-        r = rows[f"import/{kind}"][0]
-        ratio = r["seconds"] / duck_import
-        goal = "" if kind == "duckdb" else _verdict(ratio <= 20)
+    for order in orders:
+        label = "rows shuffled" if order == "import-shuffled" else "file order"
+        for kind in [*a.databases, "duckdb"]:
+            r = rows[f"{order}/{kind}"][0]
+            ratio = r["seconds"] / run.median(f"{order}/duckdb")
+            lines.append(
+                f"| {label} | {kind} | {r['rows']:,} | {r['seconds']:.1f} "
+                f"| {r['rows'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.0f} | {ratio:.1f} |"
+            )
+    lines += [
+        "",
+        "### A week's re-export into the full database (`bench/files.py`: a week of bookings "
+        "and requests, already stored; a tenth with a new status, a fiftieth moved a day, a "
+        "fiftieth moved to another location)",
+        "",
+        "| database | rows | seconds | peak RSS MB | x DuckDB's ingest of all the files |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for kind in a.databases:
+        seconds = run.median(f"reexport/{kind}")
         lines.append(
-            f"| {kind} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} "
-            f"| {r['peak_rss_mb']:.0f} | {ratio:.1f} | {goal} |"
+            f"| {kind} | {rows[f'reexport/{kind}'][0]['rows']:,} | {seconds:.2f} "
+            f"| {run.median(f'reexport/{kind}', 'peak_rss_mb'):.0f} "
+            f"| {seconds / duck_import:.2f} |"
         )
-    del total_rows
-    duck = run.median("weekly/duckdb")
     lines += [
         "",
         "### Weekly report, whole network, 52 weeks",
         "",
-        "| database | ours s | naive s (load s) | DuckDB s | ours / naive time | "
-        "ours MB | naive MB | ours / naive memory | ours / DuckDB time | goals (1/3) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "Naive pandas over the CSV files: "
+        f"{naive_files:.2f} s (reading {run.median('naive-files', 'load_seconds'):.2f} s), "
+        f"peak {naive_files_mb:.0f} MB. DuckDB's query of the raw rows: {duck:.2f} s.",
+        "",
+        "| database | command s | command MB | query in process s | naive over tables s "
+        "(load s) | naive over tables MB | command / naive CSV time | command / naive CSV "
+        "memory | query / DuckDB time |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind in a.databases:
-        ours, naive = run.median(f"weekly/{kind}"), run.median(f"naive/{kind}")
+        cli = run.median(f"weekly-cli/{kind}")
+        cli_mb = run.median(f"weekly-cli/{kind}", "peak_rss_mb")
+        ours = run.median(f"weekly/{kind}")
+        naive = run.median(f"naive/{kind}")
         loaded = run.median(f"naive/{kind}", "load_seconds")
-        ours_mb = run.median(f"weekly/{kind}", "peak_rss_mb")
         naive_mb = run.median(f"naive/{kind}", "peak_rss_mb")
-        ok = ours <= naive / 3 and ours_mb <= naive_mb / 3
         lines.append(
-            f"| {kind} | {ours:.2f} | {naive:.1f} ({loaded:.1f}) | {duck:.2f} "
-            f"| {ours / naive:.3f} | {ours_mb:.0f} | {naive_mb:.0f} | {ours_mb / naive_mb:.2f} "
-            f"| {ours / duck:.2f} | {_verdict(ok)} |"
+            f"| {kind} | {cli:.2f} | {cli_mb:.0f} | {ours:.3f} | {naive:.1f} ({loaded:.1f}) "
+            f"| {naive_mb:.0f} | {cli / naive_files:.3f} | {cli_mb / naive_files_mb:.2f} "
+            f"| {ours / duck:.2f} |"
         )
-    same = all(run.equal.values())
-    lines += [
-        "",
-        "Figures equal cell for cell (ours on every database, naive pandas, DuckDB): "
-        + ("yes" if same else "**NO**: " + ", ".join(k for k, v in run.equal.items() if not v)),
-    ]
     if run.browser:
         lines += [
             "",
@@ -329,6 +411,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--browser-runs", type=int, default=5, help="0 skips the browser")
     parser.add_argument("--workdir", default="/tmp/clinic-bench", help="data and databases")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/performance.md")
+    parser.add_argument(
+        "--shuffle",
+        action="store_true",
+        help="also import the files with their rows in random order (seeded by --seed)",
+    )
+    parser.add_argument("--seed", type=int, default=15, help="shuffle and re-export seed")
     return parser.parse_args(argv)
 
 
