@@ -7,7 +7,9 @@ size and seed, so a second run reuses them.
 
 import random
 import shutil
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -44,26 +46,24 @@ DATED_BY = {"bookings": "starts_at", "consultations": "received_at"}
 
 def shuffled_files(source: Path, seed: int) -> Path:
     """`source`'s files with the rows of bookings and consultations in a random order (seeded)."""
-    target = source.with_name(f"{source.name}-shuffled-{seed}")
-    if target.is_dir():
-        return target
-    partial = target.with_suffix(".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    return _kept(
+        source.with_name(f"{source.name}-shuffled-{seed}"), partial(_shuffle, source, seed)
+    )
+
+
+def _shuffle(source: Path, seed: int, folder: Path) -> None:
     shuffle = random.Random(seed).shuffle
     for path in sorted(source.glob("*.csv")):
         if path.stem not in SHUFFLED:
-            shutil.copy(path, partial / path.name)
+            shutil.copy(path, folder / path.name)
             continue
         with path.open(encoding="utf-8", newline="") as rows:
             header, *lines = rows.readlines()
         shuffle(lines)
-        with (partial / path.name).open("w", encoding="utf-8", newline="") as out:
+        with (folder / path.name).open("w", encoding="utf-8", newline="") as out:
             out.write(header)
             out.writelines(lines)
         del lines
-    partial.rename(target)
-    return target
 
 
 def week_reexport(source: Path, *, last_day: date, seed: int) -> Path:
@@ -74,11 +74,10 @@ def week_reexport(source: Path, *, last_day: date, seed: int) -> Path:
     the next location (sorted by id); the rest are as stored.
     """
     target = source.with_name(f"{source.name}-week-{last_day.isoformat()}-{seed}")
-    if target.is_dir():
-        return target
-    partial = target.with_suffix(".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    return _kept(target, partial(_reexport, source, last_day, seed))
+
+
+def _reexport(source: Path, last_day: date, seed: int, folder: Path) -> None:
     sites = sorted(pd.read_csv(source / "locations.csv", dtype=str)["location_id"])
     following = dict(zip(sites, sites[1:] + sites[:1], strict=True))
     first_day = last_day - timedelta(days=6)
@@ -99,8 +98,17 @@ def week_reexport(source: Path, *, last_day: date, seed: int) -> Path:
             week.loc[later, column] = _day_later(week.loc[later, column])
         elsewhere = share >= 1 - MOVED_LOCATION_SHARE
         week.loc[elsewhere, "location_id"] = week.loc[elsewhere, "location_id"].map(following)
-        week.to_csv(partial / f"{kind}.csv", index=False, lineterminator="\n")
-    partial.rename(target)
+        week.to_csv(folder / f"{kind}.csv", index=False, lineterminator="\n")
+
+
+def _kept(target: Path, make: Callable[[Path], None]) -> Path:
+    """`target`, made by `make` into a folder renamed when done, unless made before."""
+    if not target.is_dir():
+        partial = target.with_suffix(".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        make(partial)
+        partial.rename(target)
     return target
 
 

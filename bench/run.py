@@ -184,7 +184,7 @@ def measure(args: argparse.Namespace) -> Run:
         frames: dict[str, pd.DataFrame] = {}
 
         def query(contender: str, name: str, *arguments: str) -> None:
-            out = str(work / f"{name.replace('/', '-')}.pkl")
+            out = str(work / (re.sub(r"\W+", "-", name) + ".pkl"))
             run.add(name, _contender(contender, *arguments, *period, "--out", out))
             frames[name] = pd.read_pickle(out)
 
