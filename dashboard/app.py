@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import auth, charts, demo_progress, filters, loaders, state
+from dashboard import auth, charts, demo_progress, filters, loaders, state, warmup
 
 st.set_page_config(page_title="Clinic operations", page_icon=":material/monitoring:", layout="wide")
 
@@ -25,6 +25,7 @@ def database_problem(error: SQLAlchemyError) -> None:
 url = state.database_url()
 try:
     engine = state.engine_for(url)
+    warmup.start(url)  # with DASHBOARD_WARMUP=on (scripts/serve): once per process
     if state.needs_demo_data(url, engine):
         bar = st.progress(0.0, text=demo_progress.PREFIX + "starting…")
         generated = state.ensure_demo_data(

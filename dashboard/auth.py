@@ -27,14 +27,19 @@ def auth_configured() -> bool:
     return st.secrets.load_if_toml_exists() and "auth" in st.secrets
 
 
+def current_mode(engine: Engine) -> AccessMode:
+    """How visitors are admitted: from the secrets, `DASHBOARD_AUTH` and the database."""
+    with engine.connect() as conn:
+        demo = is_demo_database(conn)
+    return access_mode(
+        auth_configured=auth_configured(), auth_setting=os.environ.get(AUTH_SETTING), demo=demo
+    )
+
+
 def gate(engine: Engine) -> Viewer:
     """The viewer of this run; anyone who may not see data gets a page without it, and the run
     stops."""
-    with engine.connect() as conn:
-        demo = is_demo_database(conn)
-    mode = access_mode(
-        auth_configured=auth_configured(), auth_setting=os.environ.get(AUTH_SETTING), demo=demo
-    )
+    mode = current_mode(engine)
     if mode is AccessMode.SETUP:
         _setup_page()
     if mode is AccessMode.DEMO:

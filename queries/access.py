@@ -65,6 +65,28 @@ def viewer_for_email(conn: Connection, *, email: str | None) -> Viewer:
     return Viewer(email=address, role=None, scope=NO_LOCATIONS)
 
 
+def listed_scopes(conn: Connection) -> list[Scope]:
+    """The distinct scopes of the users list that may read something, every location (an admin)
+    first, then each manager's locations: the views the app may compute before they are asked."""
+    roles = dict(conn.execute(select(func.lower(users.c.email), users.c.role)).all())
+    allowed: dict[str, set[str]] = {}
+    for email, location_id in conn.execute(
+        select(func.lower(user_locations.c.email), user_locations.c.location_id)
+    ):
+        allowed.setdefault(email, set()).add(location_id)
+    scopes = [Scope(allowed=None)] if ADMIN in roles.values() else []
+    for email, role in sorted(roles.items()):
+        scope = Scope(allowed=frozenset(allowed.get(email, ())))
+        if role == MANAGER and scope.allowed and scope not in scopes:
+            scopes.append(scope)
+    return scopes
+
+
+def latest_import(conn: Connection) -> int | None:
+    """The id of the latest recorded import: it changes whenever a file is imported."""
+    return conn.execute(select(func.max(imports.c.id))).scalar_one()
+
+
 def is_demo_database(conn: Connection) -> bool:
     """True when the database holds imports and every one of them came from the generator.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, state
+from dashboard import auth, state, warmup
 from data.load import ImportRefused, file_kind, import_files
 from queries import audit
 
@@ -81,7 +81,8 @@ if st.button("Import", type="primary", disabled=not names or bool(problems), key
         for f in summary.files
     ]
     if applied:
-        st.cache_data.clear()  # loaders keep results for minutes; imported data shows now
+        # Loaders keep results for minutes; imported data shows now (and is warmed again).
+        warmup.after_import(state.database_url())
         st.success("Applied: " + ", ".join(f"{a['file']} ({a['rows']} rows)" for a in applied))
     if refused:
         st.error(

@@ -1,0 +1,123 @@
+"""Warm-up: each process computes the default view before the first visitor asks for it.
+
+On with `DASHBOARD_WARMUP=on` (scripts/serve sets it for its replicas). The first run of the
+app in a process starts one background thread. It loads, into the ordinary cached loaders, the
+Overview's default selection (every location the viewer may see, the last 12 complete weeks)
+for every scope the users list grants, every location first; on a demo or open database, for
+every location. Each is computed with that scope and keyed by it, exactly as the app asks for
+it, so no one is served a figure outside their scope. The thread then watches the `imports`
+table: after any import, through any replica or `python -m data.load`, it clears this process's
+caches and computes the default views again.
+"""
+
+import os
+import threading
+import time
+from datetime import date
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from streamlit.logger import get_logger
+
+from dashboard import auth, filters, loaders
+from dashboard.state import engine_for
+from queries.access import AccessMode, latest_import, listed_scopes
+
+SETTING = "DASHBOARD_WARMUP"
+POLL_SECONDS = 10.0
+LOG = get_logger(__name__)
+
+
+def enabled() -> bool:
+    return os.environ.get(SETTING, "").lower() == "on"
+
+
+def start(url: str) -> None:
+    """Start this process's warm-up for `url` once (every later call does nothing)."""
+    if enabled():
+        _started(url)
+
+
+@st.cache_resource(show_spinner=False)
+def _started(url: str) -> "Warmup":
+    warmup = Warmup(url)
+    threading.Thread(target=warmup.run, name="dashboard-warmup", daemon=True).start()
+    return warmup
+
+
+def after_import(url: str) -> None:
+    """Clear this process's caches now that files were imported, and warm them again when
+    warm-up is on (the Import page calls it)."""
+    st.cache_data.clear()
+    if enabled():
+        _started(url).woken.set()
+
+
+class Warmup:
+    """Computes the default views, then again whenever the latest import changes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.seen: int | None = None
+        # Set by an import in this process, so the views are computed again without waiting.
+        self.woken = threading.Event()
+
+    def run(self) -> None:
+        first = True
+        while True:
+            try:
+                self.refresh(first=first)
+                first = False
+            except SQLAlchemyError as error:  # the database is down: try again at the next poll
+                LOG.warning("warm-up: %s", str(error).splitlines()[0])
+            self.woken.wait(POLL_SECONDS)
+            self.woken.clear()
+
+    def refresh(self, *, first: bool) -> None:
+        engine = engine_for(self.url)
+        with engine.connect() as conn:
+            latest = latest_import(conn)
+        if not first and latest == self.seen:
+            return
+        if not first:
+            st.cache_data.clear()
+        self.seen = latest
+        began = time.perf_counter()
+        scopes = self.allowed_scopes(engine)
+        for allowed in scopes:
+            default_view(self.url, allowed)
+        LOG.info(
+            "warm-up: default views of %d scope(s) in %.1f s", len(scopes),
+            time.perf_counter() - began,
+        )  # fmt: skip
+
+    def allowed_scopes(self, engine: Engine) -> list[loaders.Allowed]:
+        mode = auth.current_mode(engine)
+        if mode is AccessMode.SETUP:
+            return []
+        if mode is not AccessMode.SIGN_IN:
+            return [None]
+        with engine.connect() as conn:
+            scopes = listed_scopes(conn)
+        # Never more scopes than a loader keeps entries: later ones would evict the first.
+        return [
+            None if scope.allowed is None else tuple(sorted(scope.allowed))
+            for scope in scopes[: loaders.ENTRIES]
+        ]
+
+
+def default_view(url: str, allowed: loaders.Allowed) -> None:
+    """Load what the Overview reads for a link without a selection, as `allowed` sees it."""
+    table = loaders.visible_locations(url, allowed)
+    if table.empty:
+        return
+    last_activity = loaders.latest_activity_date(url, allowed)
+    selection, _ = filters.parse_params(
+        {}, known_locations=list(table["location_id"]), last_activity=last_activity,
+        today=date.today(),
+    )  # fmt: skip
+    args = (url, allowed, selection.locations)
+    loaders.kpi_summary(*args, selection.latest_week, selection.week_start)
+    loaders.weekly(*args, selection.start, selection.end, selection.week_start)
+    loaders.period_metrics(*args, selection.start, selection.end, selection.week_start)

@@ -1,0 +1,112 @@
+"""Warm-up (dashboard/warmup.py): the default views of the users list's scopes, and only those,
+are computed before anyone asks; after an import they are computed again.
+
+The database holds the hand-checked two-weeks fixture: rockville and arlington, last activity on
+Friday 13 March 2026, so the latest complete week starts on 2 March and the default period (the
+last 12 complete weeks) runs from 15 December 2025 to 8 March 2026.
+"""
+
+from datetime import date
+
+import pytest
+import streamlit as st
+from sqlalchemy import insert
+
+from dashboard import auth, loaders, warmup
+from data.load import import_files
+from queries.access import listed_scopes
+from queries.schema import user_locations, users
+from queries.scope import Scope
+from tests.conftest import TWO_WEEKS
+
+START, END, LATEST_WEEK = date(2025, 12, 15), date(2026, 3, 8), date(2026, 3, 2)
+BOTH = ("arlington", "rockville")
+
+
+def _fill(engine) -> None:
+    import_files(engine, [p for p in TWO_WEEKS.glob("*.csv") if "expected" not in p.name])
+    with engine.begin() as conn:
+        conn.execute(
+            insert(users),
+            [
+                {"email": "director@clinic.example", "role": "admin"},
+                {"email": "arl.one@clinic.example", "role": "manager"},
+                {"email": "arl.two@clinic.example", "role": "manager"},
+                {"email": "both@clinic.example", "role": "manager"},
+                {"email": "nowhere@clinic.example", "role": "manager"},
+                {"email": "guest@clinic.example", "role": "viewer"},
+            ],
+        )
+        conn.execute(
+            insert(user_locations),
+            [
+                {"email": "arl.one@clinic.example", "location_id": "arlington"},
+                {"email": "arl.two@clinic.example", "location_id": "arlington"},
+                {"email": "both@clinic.example", "location_id": "rockville"},
+                {"email": "both@clinic.example", "location_id": "arlington"},
+                {"email": "guest@clinic.example", "location_id": "rockville"},
+            ],
+        )
+
+
+def test_listed_scopes_are_distinct_admin_first_and_only_those_with_access(engine):
+    _fill(engine)
+    with engine.connect() as conn:
+        scopes = listed_scopes(conn)
+    # The admin's, arlington (two managers share it), both; not the manager without locations
+    # nor the unknown role.
+    assert scopes == [
+        Scope(allowed=None),
+        Scope(allowed=frozenset({"arlington"})),
+        Scope(allowed=frozenset(BOTH)),
+    ]
+
+
+@pytest.fixture
+def reads(engine, db_url, monkeypatch):
+    """Every read the loaders make, as (query, allowed), with sign-in configured."""
+    _fill(engine)
+    st.cache_data.clear()
+    monkeypatch.setattr(auth, "auth_configured", lambda: True)
+    made: list[tuple[str, loaders.Allowed]] = []
+    real = loaders._read
+
+    def counted(url, fn, allowed, **filters):
+        made.append((fn.__name__, allowed))
+        return real(url, fn, allowed, **filters)
+
+    monkeypatch.setattr(loaders, "_read", counted)
+    yield made
+    st.cache_data.clear()
+
+
+def test_warm_up_computes_each_scopes_default_view_and_no_other(db_url, reads):
+    warmup.Warmup(db_url).refresh(first=True)
+    assert {allowed for _, allowed in reads} == {None, ("arlington",), BOTH}
+    assert {name for name, _ in reads} >= {"weekly_metrics", "period_metrics", "kpi_summary"}
+
+    # The arlington manager's first visit reads nothing: the view is there, with arlington only.
+    reads.clear()
+    week = loaders.weekly(db_url, ("arlington",), ("arlington",), START, END, "mon")
+    period = loaders.period_metrics(db_url, ("arlington",), ("arlington",), START, END, "mon")
+    kpis = loaders.kpi_summary(db_url, ("arlington",), ("arlington",), LATEST_WEEK, "mon")
+    assert reads == []
+    assert set(week["location_id"]) == {"arlington", "ALL"}
+    assert set(period["location_id"]) <= {"arlington", "ALL"}
+    assert not kpis.empty
+
+    # A scope nobody has was not computed.
+    loaders.weekly(db_url, ("rockville",), ("rockville",), START, END, "mon")
+    assert ("response_seconds", ("rockville",)) in reads
+
+
+def test_warm_up_computes_again_after_an_import_and_not_before(db_url, engine, reads):
+    warm = warmup.Warmup(db_url)
+    warm.refresh(first=True)
+    reads.clear()
+    warm.refresh(first=False)
+    assert reads == []  # nothing imported since
+
+    import_files(engine, [TWO_WEEKS / "locations.csv"])
+    warm.refresh(first=False)
+    assert {allowed for _, allowed in reads} == {None, ("arlington",), BOTH}
