@@ -37,28 +37,18 @@ try:
         bar.empty()
         if generated:
             st.cache_data.clear()
-    # --- sign-in gate (dashboard/auth.py): no data is read for anyone it does not admit ---
+    # No data is read for anyone the sign-in gate does not admit (dashboard/auth.py).
     viewer = auth.gate(engine)
     allowed = None if viewer.scope.allowed is None else tuple(sorted(viewer.scope.allowed))
-    # --- end of sign-in gate ---
     location_table = loaders.visible_locations(url, allowed)
     last_activity = loaders.latest_activity_date(url, allowed)
 except SQLAlchemyError as error:
     database_problem(error)
 
-# --- admin pages (dashboard/auth.py): listed for admins only, so no link reaches them ---
-ADMIN_PAGES = (
-    [
-        st.Page("app_pages/import_files.py", title="Import", icon=":material/upload_file:"),
-        st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:"),
-    ]
-    if viewer.is_admin
-    else []
-)
+ADMIN_PAGES = auth.admin_pages(viewer)
 if location_table.empty and ADMIN_PAGES:
     st.navigation(ADMIN_PAGES).run()
     st.stop()
-# --- end of admin pages ---
 if location_table.empty:
     st.info("There is no data to show yet: import the clinic files first (see the README).")
     st.stop()

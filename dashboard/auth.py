@@ -138,6 +138,16 @@ def _setup_page() -> None:
     st.stop()
 
 
+def admin_pages(viewer: Viewer) -> list[st.Page]:
+    """The pages listed for admins only, so that no link reaches them for anyone else."""
+    if not viewer.is_admin:
+        return []
+    return [
+        st.Page("app_pages/import_files.py", title="Import", icon=":material/upload_file:"),
+        st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:"),
+    ]
+
+
 def record_page_view(engine: Engine, viewer: Viewer, page: str, selection: Mapping) -> None:
     """Log a page view with its selection, once per change of page or selection."""
     detail = {"page": page, **selection}

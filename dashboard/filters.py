@@ -11,8 +11,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboard.loaders import Query
 from queries.calendar_table import FIRST_DAY, LAST_DAY, latest_complete_week
 from queries.calendar_table import week_start as week_start_of
+from queries.metric_definitions import conversion_final_from
 from queries.vocabulary import WEEK_STARTS
 
 PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52 weeks": 52}
@@ -41,6 +43,11 @@ class Selection:
     @property
     def last_week(self) -> date:
         return week_start_of(self.end, self.week_start)
+
+    def still_rising(self, week: date) -> bool:
+        """Whether the consult conversion of the week starting `week` can still rise: its
+        window is not closed by the end of the latest complete week, which the data reaches."""
+        return conversion_final_from(week) > self.latest_week + timedelta(days=7)
 
 
 def preset_range(preset: str, latest_week: date) -> tuple[date, date]:
@@ -241,6 +248,12 @@ class Context:
     selection: Selection
     names: Mapping[str, str]
     colours: Mapping[str, str]
+
+    @property
+    def query(self) -> Query:
+        """The cached loaders' key for this selection (dashboard/loaders.py)."""
+        sel = self.selection
+        return Query(self.url, self.allowed, sel.locations, sel.start, sel.end, sel.week_start)
 
 
 def set_context(context: Context) -> None:

@@ -10,7 +10,7 @@ from queries.vocabulary import WEEKDAY_LABELS
 
 ctx = context()
 sel = ctx.selection
-selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+query = ctx.query
 named = {"colours": ctx.colours, "names": ctx.names}
 
 st.title("Capacity")
@@ -18,7 +18,7 @@ band = st.slider(
     "Target utilization band (%)", min_value=0, max_value=100, value=(70, 90), key="target_band"
 )
 # The weekly report every page shares (one cached read) holds the utilization columns.
-weekly = loaders.weekly(*selection)
+weekly = loaders.weekly(query)
 st.plotly_chart(
     charts.utilization(weekly, title="Are rooms used within the target band?", band=band, **named)
 )
@@ -26,13 +26,13 @@ if note := charts.pooled_note(weekly):
     st.caption(note)
 st.plotly_chart(
     charts.occupancy_heatmap(
-        loaders.occupied_rooms_by_weekday_hour(*selection),
+        loaders.occupied_rooms_by_weekday_hour(query),
         title="When are rooms busy? Average rooms occupied",
         weekdays=WEEKDAY_LABELS,
     )
 )
 first_ahead = sel.latest_week + timedelta(days=7)
-ahead = loaders.weeks_ahead(ctx.url, ctx.allowed, sel.locations, first_ahead, sel.week_start)
+ahead = loaders.weeks_ahead(query.of_weeks(first_ahead, first_ahead))
 st.plotly_chart(
     charts.weeks_ahead(
         ahead, title=f"How full are the four weeks from {first_ahead:%d %b}?", **named

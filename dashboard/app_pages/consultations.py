@@ -1,21 +1,18 @@
 """Consultations: where requests come from, how fast we answer, and how far they get."""
 
-from datetime import timedelta
-
 import streamlit as st
 
 from dashboard import charts, loaders
 from dashboard.filters import context
-from queries.metric_definitions import conversion_final_from
 from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
 sel = ctx.selection
-selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+query = ctx.query
 named = {"colours": ctx.colours, "names": ctx.names}
 
 st.title("Consultations")
-by_channel = loaders.requests_by_week_and_channel(*selection)
+by_channel = loaders.requests_by_week_and_channel(query)
 if by_channel.empty:
     st.info("No consultation requests came in for these locations in the selected weeks.")
     st.stop()
@@ -23,15 +20,15 @@ st.plotly_chart(charts.requests_by_channel(by_channel, title="Where do requests 
 left, right = st.columns(2)
 left.plotly_chart(
     charts.response_times(
-        loaders.response_time_distribution(*selection), title="How fast do we answer requests?"
+        loaders.response_time_distribution(query), title="How fast do we answer requests?"
     )
 )
 right.plotly_chart(
     charts.indication_mix(
-        loaders.indication_mix(*selection), title="What do people ask us to treat?", **named
+        loaders.indication_mix(query), title="What do people ask us to treat?", **named
     )
 )
-funnel = loaders.funnel_by_location(*selection)
+funnel = loaders.funnel_by_location(query)
 st.plotly_chart(
     charts.funnel(
         funnel, title="How many requests become a first infusion and a completed series?", **named
@@ -44,17 +41,12 @@ st.caption(
     "First infusion = a completed infusion on or after the consult, at any location."
 )
 
-weekly = loaders.weekly(*selection)
+weekly = loaders.weekly(query)
 conversion = charts.weekly_trend(
     weekly, "consult_conversion_pct", title="Do completed consults lead to treatment?",
     unit="%", **named,
 )  # fmt: skip
-# A week's conversion can rise until the conversion window after its last consult; the data
-# reaches at least the end of the latest complete week.
-data_through = sel.latest_week + timedelta(days=7)
-rising = [
-    week for week in weekly["week_start"].unique() if conversion_final_from(week) > data_through
-]
+rising = [week for week in weekly["week_start"].unique() if sel.still_rising(week)]
 if rising:
     charts.mark_still_rising(conversion, min(rising), max(rising))
 st.plotly_chart(conversion)

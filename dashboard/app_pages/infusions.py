@@ -10,15 +10,15 @@ from queries.vocabulary import ALL_SELECTED, WEEKDAY_LABELS
 
 ctx = context()
 sel = ctx.selection
-selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+query = ctx.query
 
 st.title("Infusions")
-by_status = loaders.bookings_by_week_and_status(*selection)
+by_status = loaders.bookings_by_week_and_status(query)
 if not by_status["bookings"].any():
     st.info("No infusions were booked at these locations in the selected weeks.")
     st.stop()
 st.plotly_chart(charts.bookings_by_status(by_status, title="How did booked infusions turn out?"))
-weekly = loaders.weekly(*selection)
+weekly = loaders.weekly(query)
 left, right = st.columns(2)
 left.plotly_chart(
     charts.weekly_trend(
@@ -28,7 +28,7 @@ left.plotly_chart(
 )  # fmt: skip
 if note := charts.pooled_note(weekly):
     left.caption(note)
-by_weekday = loaders.no_shows_by_location_and_weekday(*selection)
+by_weekday = loaders.no_shows_by_location_and_weekday(query)
 if by_weekday.empty:
     right.info("No infusion was due at these locations in the selected weeks.")
 else:

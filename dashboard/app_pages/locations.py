@@ -1,7 +1,5 @@
 """Locations: every metric of the period side by side, with the network figure and outliers."""
 
-from datetime import timedelta
-
 import streamlit as st
 
 from dashboard import charts, formats, loaders
@@ -12,11 +10,11 @@ from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
 sel = ctx.selection
-selection = (ctx.url, ctx.allowed, sel.locations, sel.start, sel.end, sel.week_start)
+query = ctx.query
 
 st.title("Locations")
 st.caption(f"The weeks from {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}, all counted together.")
-table = loaders.period_metrics(*selection)
+table = loaders.period_metrics(query)
 side_by_side = formats.side_by_side(table, outliers(table), ctx.names)
 st.dataframe(
     side_by_side,
@@ -46,9 +44,7 @@ st.plotly_chart(
         unit=chosen.unit, colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip
-if metric == "consult_conversion_pct" and conversion_final_from(sel.last_week) > (
-    sel.latest_week + timedelta(days=7)
-):
+if metric == "consult_conversion_pct" and sel.still_rising(sel.last_week):
     st.caption(
         "The last weeks of this period are still rising: consult conversion counts first "
         f"infusions up to {CONVERSION_WINDOW.days} days after the consult, so it is final from "

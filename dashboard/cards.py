@@ -1,0 +1,53 @@
+"""The Overview's headline cards: one week's figures against the week before and the 12 before."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import formats
+from queries.metric_definitions import column, conversion_final_from
+from queries.vocabulary import CONVERSION_WINDOW
+
+# Four cards a row: seven side by side cut their numbers short on a laptop screen.
+PER_ROW = 4
+
+
+def weekly_kpis(kpis: pd.DataFrame, *, week: date, still_rising: bool) -> None:
+    """Draw the cards of a `kpi_summary` table for the week starting `week`; `still_rising`: that
+    week's consult conversion can still rise (dashboard/filters.py, `Selection.still_rising`)."""
+    final_from = conversion_final_from(week)
+    st.subheader(f"Week of {week:%d %b %Y}")
+    st.caption(
+        "Arrows: change against the week before. Below each card: the 12 weeks before, as a "
+        "weekly average for counts and taken together for rates."
+    )
+    cells = [cell for _ in range(0, len(kpis), PER_ROW) for cell in st.columns(PER_ROW)]
+    for cell, kpi in zip(cells, kpis.itertuples(), strict=False):  # the last row has spare cells
+        change = formats.format_change(kpi.change_vs_previous, kpi.unit)
+        direction = "normal" if kpi.higher_is_better else "inverse"
+        help_text = formats.help_text(column(kpi.metric))
+        rising = kpi.metric == "consult_conversion_pct" and still_rising
+        if rising:
+            help_text += f" Still rising: final from {final_from:%d %b %Y}."
+        cell.metric(
+            kpi.label,
+            formats.format_value(kpi.value, kpi.unit),
+            delta=change,
+            delta_color="off" if formats.no_change(change) else direction,
+            delta_arrow="off" if formats.no_change(change) else "auto",
+            help=help_text,
+            border=True,
+        )
+        twelve = formats.format_change(kpi.change_vs_twelve_week, kpi.unit) or "—"
+        cell.caption(
+            ("**Still rising.** " if rising else "")
+            + f"12 weeks before: {formats.format_value(kpi.twelve_week, kpi.unit)} ({twelve})"
+        )
+    if still_rising:
+        st.caption(
+            f"Consult conversion counts a first infusion up to {CONVERSION_WINDOW.days} days "
+            f"after the consult, so the week of {week:%d %b} is still rising as patients start "
+            f"treatment; it is final from {final_from:%d %b %Y}. Compare it with the 12 weeks "
+            "before with that in mind."
+        )
