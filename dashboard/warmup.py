@@ -117,7 +117,9 @@ def default_view(url: str, allowed: loaders.Allowed) -> None:
         {}, known_locations=list(table["location_id"]), last_activity=last_activity,
         today=date.today(),
     )  # fmt: skip
-    args = (url, allowed, selection.locations)
-    loaders.kpi_summary(*args, selection.latest_week, selection.week_start)
-    loaders.weekly(*args, selection.start, selection.end, selection.week_start)
-    loaders.period_metrics(*args, selection.start, selection.end, selection.week_start)
+    query = loaders.Query(
+        url, allowed, selection.locations, selection.start, selection.end, selection.week_start
+    )
+    loaders.kpi_summary(query.of_weeks(selection.latest_week, selection.latest_week))
+    loaders.weekly(query)
+    loaders.period_metrics(query)

@@ -69,13 +69,13 @@ def reads(engine, db_url, monkeypatch):
     st.cache_data.clear()
     monkeypatch.setattr(auth, "auth_configured", lambda: True)
     made: list[tuple[str, loaders.Allowed]] = []
-    real = loaders._read
+    real = loaders._scoped
 
-    def counted(url, fn, allowed, **filters):
+    def counted(url, allowed, fn, **arguments):
         made.append((fn.__name__, allowed))
-        return real(url, fn, allowed, **filters)
+        return real(url, allowed, fn, **arguments)
 
-    monkeypatch.setattr(loaders, "_read", counted)
+    monkeypatch.setattr(loaders, "_scoped", counted)
     yield made
     st.cache_data.clear()
 
@@ -87,16 +87,17 @@ def test_warm_up_computes_each_scopes_default_view_and_no_other(db_url, reads):
 
     # The arlington manager's first visit reads nothing: the view is there, with arlington only.
     reads.clear()
-    week = loaders.weekly(db_url, ("arlington",), ("arlington",), START, END, "mon")
-    period = loaders.period_metrics(db_url, ("arlington",), ("arlington",), START, END, "mon")
-    kpis = loaders.kpi_summary(db_url, ("arlington",), ("arlington",), LATEST_WEEK, "mon")
+    query = loaders.Query(db_url, ("arlington",), ("arlington",), START, END, "mon")
+    week = loaders.weekly(query)
+    period = loaders.period_metrics(query)
+    kpis = loaders.kpi_summary(query.of_weeks(LATEST_WEEK, LATEST_WEEK))
     assert reads == []
     assert set(week["location_id"]) == {"arlington", "ALL"}
     assert set(period["location_id"]) <= {"arlington", "ALL"}
     assert not kpis.empty
 
     # A scope nobody has was not computed.
-    loaders.weekly(db_url, ("rockville",), ("rockville",), START, END, "mon")
+    loaders.weekly(loaders.Query(db_url, ("rockville",), ("rockville",), START, END, "mon"))
     assert ("response_seconds", ("rockville",)) in reads
 
 
