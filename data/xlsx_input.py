@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
 
 from data.contract import RowError
 
@@ -15,6 +14,9 @@ def read_xlsx(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
     Cells keep their types (dates, times, numbers): the contract's readers write them out in the
     contract's format, so a date cell is a date whatever display format the sheet uses.
     """
+    # Imported here: a command importing CSV files does not load the workbook reader.
+    from openpyxl import load_workbook
+
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook[kind] if kind in workbook.sheetnames else workbook.worksheets[0]
