@@ -2,9 +2,9 @@
 again without building them again.
 
 Building a plotly figure validates every property, and the Overview builds four weekly trends on
-every run: about 35 of the 80 ms of a cached run at network scale (200 locations, 26 weeks).
-The cache is keyed by the table itself (hashing the 5,226 rows of that report takes 3 ms), not
-by the selection, so a figure always shows the rows it was given, whatever the loaders' caches
+every run: the largest part of a cached run at network scale (docs/performance.md). The cache is
+keyed by the table itself (hashing the report's rows is cheap beside building), not by the
+selection, so a figure always shows the rows it was given, whatever the loaders' caches
 did meanwhile. Figures are shared, not copied (`st.cache_resource`): nothing changes a figure after
 it is built, and `st.plotly_chart` sends a copy of it.
 """
@@ -39,8 +39,8 @@ def weekly_trends(
     names: Mapping[str, str],
 ) -> tuple[go.Figure, ...]:
     """`charts.weekly_trend` of `weekly` for each of `trends`, built once per table and options."""
-    # Only the names and colours of the lines drawn are part of the key: hashing those of 200
-    # locations took 4-5 ms of every run.
+    # Only the names and colours of the lines drawn are part of the key: hashing those of every
+    # location is a cost on every run.
     pooled = charts.pools_locations(weekly)
     drawn = {charts.NETWORK, *([] if pooled else weekly["location_id"].unique())}
     return _weekly_trends(

@@ -100,8 +100,8 @@ class scan_order(FunctionElement):
     """A column as itself, for a GROUP BY that should sort a scan rather than walk an index.
 
     On SQLite `+column`: grouping by (location_id, day) otherwise walks the (day, location_id)
-    index and reads the table row by row in index order, which inside an import's transaction
-    took most of a 100 s rebuild of five years of bookings.
+    index and reads the table row by row in index order, the slowest part of a rebuild inside
+    an import's transaction (docs/performance.md).
     """
 
     inherit_cache = True
@@ -159,8 +159,8 @@ def refresh_after_import(
         _refresh_conversions(conn, chunk)
     full = None if location_ids is None else sorted(set(location_ids))
     _clear_unlinked_conversions(conn, full)
-    # Past one chunk of patients, one pass over everything beats a pass per chunk (measured:
-    # 24 s for all 4.7M bookings on PostgreSQL, against about 4 s per chunk of 5,000 patients).
+    # Past one chunk of patients, one pass over everything beats a pass per chunk
+    # (docs/performance.md).
     if full is None or len(patients) > CHUNK:
         _rebuild_stats(conn, _everywhere)
         return
@@ -422,7 +422,7 @@ def _recount_consultation_stats(conn: Connection) -> None:
     """
     stats = daily_location_stats
     # Only rows that hold a consultation count: after a first consultations file there is none,
-    # and rewriting every day's row cost 1.7 s on PostgreSQL for five years of 200 locations.
+    # and rewriting every day's row is a large write for nothing.
     counted_before = or_(*(stats.c[name] != 0 for name in CONSULTATION_STATS))
     conn.execute(update(stats).where(counted_before).values(dict.fromkeys(CONSULTATION_STATS, 0)))
     insert_type = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

@@ -140,8 +140,8 @@ def _day_stat_sums(
         .where(s.location_id.in_(selected), s.day.between(first, last))
         .group_by(week, s.location_id)
     )
-    # Sums by position: looking each up by name on every row took about 30 ms of the 0.27 s of
-    # a 26-week report for 200 locations.
+    # Sums by position: looking each up by name on every row is a noticeable share of a
+    # network-scale report (docs/performance.md).
     return {
         (week_day, location_id): dict(zip(names, map(int, sums), strict=True))
         for week_day, location_id, *sums in conn.execute(stmt)
@@ -190,8 +190,8 @@ def _whole_weeks(start: date, end: date, week_start: str) -> tuple[date, date]:
 def _response_seconds(
     conn: Connection, week, selected: list[str], first: date, last: date
 ) -> pd.DataFrame:
-    """One read of the period's contacted requests (three narrow columns) serves every grouping;
-    two window-function sorts in the database took most of the report's time at network scale."""
+    """One read of the period's contacted requests (three narrow columns) serves every grouping:
+    medians by window-function sorts in the database were the slowest part of the report."""
     c = consultations.c
     stmt = (
         select(week.label("week"), c.location_id, c.response_minutes)
