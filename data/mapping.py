@@ -243,6 +243,10 @@ def _source_problems(name: str, source: Source, column, known: set[str]) -> list
         isinstance(column.type, Timestamp) or source.minutes_between is not None
     ):
         found.append(f"{name}: format reads timestamps only")
+    if column.required:
+        for value, target in source.values.items():
+            if target == "":
+                found.append(f"{name}: source value '{value}' is not mapped to a value")
     if isinstance(column.type, Code):
         given = [source.value, source.otherwise, *source.values.values()]
         given += [rule.value for rule in source.rules]
