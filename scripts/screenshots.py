@@ -2,15 +2,21 @@
 
     python scripts/screenshots.py [--db URL] [--location arlington --location bethesda]
                                   [--start YYYY-MM-DD --end YYYY-MM-DD] [--out docs/screenshots]
+    python scripts/screenshots.py --mapping-step [--out docs/screenshots]
 
 Starts `streamlit run` on a free port against `--db` (default: the demo database the app uses),
 opens every page with the link `?location=...&start=...&end=...` in a 1400-pixel-wide window and
 saves one PNG per page. Without `--start`/`--end` the link leaves the dates out, so the pages show
 their default period (the last 12 complete weeks).
+
+`--mapping-step` instead takes the Import page's mapping step (`mapping-step.png`): the shipped
+appointment export uploaded to a fresh database with two locations, its one unmapped value
+mapped, the preview showing.
 """
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,6 +25,7 @@ from playwright.sync_api import Page, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from queries.db import default_url, normalise_url
+from tests.browser.mapping_step import choose, import_server, upload_export
 from tests.browser.streamlit_server import dashboard_server, launch, wait_settled
 
 # (URL path of the page, file name, plotly charts the page draws once settled)
@@ -75,6 +82,26 @@ def shoot(base: str, out: Path, locations: list[str], start: str | None, end: st
         browser.close()
 
 
+def shoot_mapping_step(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        import_server(Path(folder)) as (base, _url),
+        sync_playwright() as playwright,
+    ):
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        upload_export(page, base)
+        choose(page, "Spravato Monitoring", "other")
+        page.get_by_text("No errors: the import would store every row.").wait_for()
+        page.set_viewport_size({"width": WIDTH, "height": content_height(page) + 40})
+        page.wait_for_timeout(400)
+        target = out / "mapping-step.png"
+        page.screenshot(path=str(target))
+        sys.stdout.write(f"{target}: {target.stat().st_size // 1024} KB\n")
+        browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="database URL (default: the app's own)")
@@ -82,7 +109,11 @@ def main() -> int:
     parser.add_argument("--start", help="first day, YYYY-MM-DD")
     parser.add_argument("--end", help="last day, YYYY-MM-DD")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--mapping-step", action="store_true", help="the Import mapping step")
     args = parser.parse_args()
+    if args.mapping_step:
+        shoot_mapping_step(args.out)
+        return 0
     with dashboard_server(normalise_url(args.db or default_url())) as base:
         shoot(base, args.out, args.locations, args.start, args.end)
     return 0
