@@ -3,6 +3,7 @@
 Run with `python -m streamlit run dashboard/app.py`.
 """
 
+import logging
 from datetime import date
 
 import streamlit as st
@@ -10,14 +11,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import auth, charts, demo_progress, filters, loaders, state, warmup
 
+LOG = logging.getLogger("dashboard")
 st.set_page_config(page_title="Clinic operations", page_icon=":material/monitoring:", layout="wide")
 
 
 def database_problem(error: SQLAlchemyError) -> None:
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    # The driver's text names the host, port, database and user: it goes to the server's log,
+    # never to a visitor, who may not even be signed in yet.
+    LOG.error("database error: %s", error, exc_info=error)
     st.error(
-        f"The database cannot be reached right now: {reason}. "
-        "The figures will show again as soon as it answers; reload the page to try."
+        "The database cannot be reached right now. The figures will show again as soon as it "
+        "answers; reload the page to try. The details are in the server's log."
     )
     st.stop()
 

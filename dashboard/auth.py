@@ -12,11 +12,25 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from queries import audit
-from queries.access import ADMIN, AccessMode, Viewer, access_mode, is_demo_database
+from queries.access import (
+    ADMIN,
+    AccessMode,
+    EmailTrust,
+    Viewer,
+    access_mode,
+    cookie_secret_problem,
+    is_demo_database,
+    is_loopback,
+    verified_email,
+)
 from queries.access import viewer_for_email as lookup_viewer
 from queries.scope import EVERYTHING
 
 AUTH_SETTING = "DASHBOARD_AUTH"
+# Set by scripts/serve for its replicas: the address its proxy listens on.
+PROXY_ADDRESS = "DASHBOARD_PROXY_ADDRESS"
+# secrets.toml section of the sign-in rules that are ours, not Streamlit's `[auth]`.
+SIGNIN_SECTION = "signin"
 _VIEWER = "auth_viewer"
 _SIGNED_IN = "auth_sign_in_recorded"
 _LAST_VIEW = "auth_last_page_view"
@@ -28,20 +42,65 @@ def auth_configured() -> bool:
 
 
 def current_mode(engine: Engine) -> AccessMode:
-    """How visitors are admitted: from the secrets, `DASHBOARD_AUTH` and the database."""
+    """How visitors are admitted: from the secrets, `DASHBOARD_AUTH`, the address the server
+    listens on and the database."""
     with engine.connect() as conn:
         demo = is_demo_database(conn)
     return access_mode(
-        auth_configured=auth_configured(), auth_setting=os.environ.get(AUTH_SETTING), demo=demo
+        auth_configured=auth_configured(),
+        auth_setting=os.environ.get(AUTH_SETTING),
+        demo=demo,
+        loopback=_listening()[1],
     )
+
+
+def _auth_off() -> bool:
+    return (os.environ.get(AUTH_SETTING) or "").strip().lower() == "off"
+
+
+def _listening() -> tuple[str | None, bool]:
+    """The address visitors reach this server on, and whether it is loopback only.
+
+    Behind `scripts/serve` they come through the proxy's address, not the replica's.
+    """
+    address = st.get_option("server.address")
+    proxy = os.environ.get(PROXY_ADDRESS)
+    if proxy is not None and not is_loopback(proxy):
+        return proxy, False
+    return address, is_loopback(address)
 
 
 def gate(engine: Engine) -> Viewer:
     """The viewer of this run; anyone who may not see data gets a page without it, and the run
     stops."""
+    configured = auth_configured()
+    if configured and (problem := cookie_secret_problem(st.secrets["auth"].get("cookie_secret"))):
+        _setup_page(
+            f"Sign-in is configured, but {problem}: anyone who knows it could forge a "
+            "signed-in identity, so nothing is shown.",
+            "set `cookie_secret` in the `[auth]` section of `.streamlit/secrets.toml` to at "
+            "least 32 random characters, for example the output of "
+            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`, and restart the app',
+        )
     mode = current_mode(engine)
+    if mode is AccessMode.SETUP and _auth_off():
+        address, _ = _listening()
+        _setup_page(
+            f"{AUTH_SETTING}=off is set, but this server listens on "
+            f"{address or 'every network interface'}, so anyone who can reach it would see "
+            "every location; nothing is shown.",
+            "either run it on this machine alone with `--server.address 127.0.0.1`, or set up "
+            "sign-in: an `[auth]` section in `.streamlit/secrets.toml` (see "
+            "`.streamlit/secrets.toml.example` and `docs/access.md`) and a users file",
+        )
     if mode is AccessMode.SETUP:
-        _setup_page()
+        _setup_page(
+            "Sign-in is not configured, and this database holds clinic data, so nothing is shown.",
+            "either add an `[auth]` section to `.streamlit/secrets.toml` (see "
+            "`.streamlit/secrets.toml.example` and `docs/access.md`) and import a users file, "
+            f"or, on a machine only you can reach, start the app with `{AUTH_SETTING}=off` and "
+            "`--server.address 127.0.0.1` to run it without sign-in",
+        )
     if mode is AccessMode.DEMO:
         st.warning(
             "Demo mode, sign-in is off: this database holds only generated demo data, "
@@ -70,12 +129,12 @@ def current_viewer() -> Viewer:
 def _signed_in_viewer(engine: Engine) -> Viewer:
     if not st.user.is_logged_in:
         _sign_in_page()
-    email = st.user.get("email")
-    # A provider that says the address is unverified does not vouch for it.
-    if st.user.get("email_verified") is False:
-        email = None
+    # Only an address the provider vouches for (email_verified), or one an admin chose to trust
+    # (`[signin]` in secrets.toml), is looked up in the users list.
+    trust = EmailTrust.from_settings(st.secrets.get(SIGNIN_SECTION, {}))
+    email = verified_email(st.user.to_dict(), trust)
     with engine.connect() as conn:
-        viewer = lookup_viewer(conn, email=email if isinstance(email, str) else None)
+        viewer = lookup_viewer(conn, email=email)
     if not viewer.has_access:
         _record_once(engine, viewer, audit.NO_ACCESS)
         _no_access_page(viewer)
@@ -122,19 +181,10 @@ def _no_access_page(viewer: Viewer) -> None:
     st.stop()
 
 
-def _setup_page() -> None:
+def _setup_page(problem: str, remedy: str) -> None:
     st.title("Clinic operations")
-    st.error(
-        "Sign-in is not configured, and this database holds clinic data, so nothing is shown.",
-        icon=":material/lock:",
-    )
-    st.markdown(
-        "To finish the setup, either\n"
-        "- add an `[auth]` section to `.streamlit/secrets.toml` (see "
-        "`.streamlit/secrets.toml.example` and `docs/access.md`) and import a users file, or\n"
-        f"- on a machine only you can reach, start the app with `{AUTH_SETTING}=off` to run it "
-        "without sign-in."
-    )
+    st.error(problem, icon=":material/lock:")
+    st.markdown(f"To finish the setup, {remedy}.")
     st.stop()
 
 

@@ -5,6 +5,8 @@ Admins see every location; managers see their listed ones; anyone else sees noth
 """
 
 import enum
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, or_, select
@@ -115,10 +117,96 @@ class AccessMode(enum.Enum):
     SETUP = "setup"  # no [auth], real data: show how to configure sign-in, and no data
 
 
-def access_mode(*, auth_configured: bool, auth_setting: str | None, demo: bool) -> AccessMode:
-    """Decide the access mode; `auth_setting` is the `DASHBOARD_AUTH` environment value."""
+def access_mode(
+    *, auth_configured: bool, auth_setting: str | None, demo: bool, loopback: bool
+) -> AccessMode:
+    """Decide the access mode; `auth_setting` is the `DASHBOARD_AUTH` environment value and
+    `loopback` whether the server listens on a loopback address only.
+
+    `DASHBOARD_AUTH=off` opens every location and the admin pages to whoever reaches the port,
+    so it is honoured only where nobody but this machine can reach it.
+    """
     if auth_configured:
         return AccessMode.SIGN_IN
     if (auth_setting or "").strip().lower() == "off":
-        return AccessMode.OPEN
+        return AccessMode.OPEN if loopback else AccessMode.SETUP
     return AccessMode.DEMO if demo else AccessMode.SETUP
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a server listening on `address` (Streamlit's `server.address`) is reachable from
+    this machine alone; no address means every interface."""
+    if not address or not address.strip():
+        return False
+    host = address.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost may resolve anywhere
+        return False
+
+
+# The value `.streamlit/secrets.toml.example` ships with; a copy left unchanged signs identity
+# cookies with a secret everyone can read.
+EXAMPLE_COOKIE_SECRET = "replace-with-a-long-random-string"
+MIN_COOKIE_SECRET = 32
+# A random string of 32 characters has far more distinct characters than this.
+MIN_DISTINCT_CHARACTERS = 10
+
+
+def cookie_secret_problem(secret: object) -> str | None:
+    """Why `[auth] cookie_secret` cannot sign identity cookies safely, or None if it can."""
+    if not isinstance(secret, str) or not secret.strip():
+        return "`cookie_secret` is missing"
+    if secret.strip() == EXAMPLE_COOKIE_SECRET:
+        return "`cookie_secret` is still the example's value"
+    if len(secret) < MIN_COOKIE_SECRET:
+        return f"`cookie_secret` is shorter than {MIN_COOKIE_SECRET} characters"
+    if len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+        return "`cookie_secret` does not look random (too few different characters)"
+    return None
+
+
+@dataclass(frozen=True)
+class EmailTrust:
+    """Providers whose e-mail claim is trusted without `email_verified` (docs/access.md):
+    by issuer (`iss`, exactly) or by the address's domain. An explicit `false` always wins."""
+
+    issuers: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object]) -> "EmailTrust":
+        """From the `[signin]` section: `trust_unverified_issuers`, `trust_unverified_domains`."""
+
+        def names(key: str) -> frozenset[str]:
+            value = settings.get(key) or ()
+            if isinstance(value, str):
+                value = (value,)
+            return frozenset(str(item).strip() for item in value if str(item).strip())
+
+        return cls(
+            issuers=names("trust_unverified_issuers"),
+            domains=frozenset(d.lower().lstrip("@") for d in names("trust_unverified_domains")),
+        )
+
+
+def verified_email(claims: Mapping[str, object], trust: EmailTrust) -> str | None:
+    """The signed-in e-mail address the provider vouches for, else None.
+
+    `email_verified` must be true; a provider that does not send it is trusted only if named in
+    `trust` (by issuer or the address's domain).
+    """
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return None
+    verified = claims.get("email_verified")
+    if verified is True or (isinstance(verified, str) and verified.lower() == "true"):
+        return email
+    if verified is not None:
+        return None
+    domain = email.strip().rsplit("@", 1)[-1].lower()
+    if claims.get("iss") in trust.issuers or domain in trust.domains:
+        return email
+    return None

@@ -1,5 +1,6 @@
 """Who may see what: the users list -> Viewer/Scope, the demo database, and the access mode."""
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -9,12 +10,18 @@ from sqlalchemy import insert
 from data.load import import_files, import_frames
 from queries.access import (
     AccessMode,
+    EmailTrust,
     access_mode,
+    cookie_secret_problem,
     is_demo_database,
+    is_loopback,
+    verified_email,
     viewer_for_email,
 )
 from queries.schema import user_locations, users
 from tests.conftest import TWO_WEEKS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 USERS = (
     "email,role,locations\n"
@@ -126,18 +133,103 @@ def test_a_source_that_merely_starts_with_generator_is_not_a_demo(engine):
 
 
 @pytest.mark.parametrize(
-    ("auth_configured", "setting", "demo", "expected"),
+    ("auth_configured", "setting", "demo", "loopback", "expected"),
     [
-        (True, None, False, AccessMode.SIGN_IN),
-        (True, "off", True, AccessMode.SIGN_IN),  # configured sign-in is never switched off
-        (False, None, True, AccessMode.DEMO),
-        (False, None, False, AccessMode.SETUP),
-        (False, "on", False, AccessMode.SETUP),
-        (False, " OFF ", False, AccessMode.OPEN),
-        (False, "off", True, AccessMode.OPEN),
-        (False, "0", False, AccessMode.SETUP),  # only the explicit word opens the app
+        (True, None, False, False, AccessMode.SIGN_IN),
+        # configured sign-in is never switched off
+        (True, "off", True, True, AccessMode.SIGN_IN),
+        (False, None, True, False, AccessMode.DEMO),
+        (False, None, False, True, AccessMode.SETUP),
+        (False, "on", False, True, AccessMode.SETUP),
+        (False, " OFF ", False, True, AccessMode.OPEN),
+        (False, "off", True, True, AccessMode.OPEN),
+        (False, "0", False, True, AccessMode.SETUP),  # only the explicit word opens the app
+        # off, but reachable from the network: the setup message, even on the demo database
+        (False, "off", False, False, AccessMode.SETUP),
+        (False, "off", True, False, AccessMode.SETUP),
     ],
 )
-def test_access_mode(auth_configured, setting, demo, expected):
-    mode = access_mode(auth_configured=auth_configured, auth_setting=setting, demo=demo)
+def test_access_mode(auth_configured, setting, demo, loopback, expected):
+    mode = access_mode(
+        auth_configured=auth_configured, auth_setting=setting, demo=demo, loopback=loopback
+    )
     assert mode is expected
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        (None, False),  # Streamlit's default: every interface
+        ("", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.20", False),
+        ("dashboard.example.org", False),
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+    ],
+)
+def test_only_a_loopback_address_counts_as_this_machine_alone(address, expected):
+    assert is_loopback(address) is expected
+
+
+def _example_cookie_secret() -> str:
+    example = ROOT / ".streamlit" / "secrets.toml.example"
+    return tomllib.loads(example.read_text())["auth"]["cookie_secret"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        (None, "missing"),
+        ("", "missing"),
+        ("x" * 31, "shorter than 32"),
+        ("correct horse battery staple!", "shorter than 32"),
+        ("ab" * 40, "does not look random"),
+    ],
+)
+def test_a_weak_cookie_secret_is_refused_with_its_reason(secret, reason):
+    assert reason in cookie_secret_problem(secret)
+
+
+def test_the_examples_cookie_secret_is_refused_whatever_its_length():
+    assert "example" in cookie_secret_problem(_example_cookie_secret())
+
+
+def test_a_long_random_cookie_secret_is_accepted():
+    assert cookie_secret_problem("Zq4-Vt8_mW2pLr7yKc9XbN3dHs6JfGa1") is None  # 32 characters
+
+
+TRUST = EmailTrust.from_settings(
+    {
+        "trust_unverified_issuers": ["https://login.clinic.example"],
+        "trust_unverified_domains": ["@Clinic.Example"],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"email": "a@x.example", "email_verified": True}, "a@x.example"),
+        ({"email": "a@x.example", "email_verified": "true"}, "a@x.example"),
+        ({"email": "a@x.example", "email_verified": False}, None),
+        ({"email": "a@x.example", "email_verified": "false"}, None),
+        ({"email": "a@x.example"}, None),  # the claim missing is not a yes
+        ({"email": "a@x.example", "iss": "https://login.clinic.example"}, "a@x.example"),
+        ({"email": "a@x.example", "iss": "https://login.clinic.example.evil"}, None),
+        ({"email": "m@clinic.example"}, "m@clinic.example"),
+        ({"email": "m@sub.clinic.example"}, None),  # a domain is trusted exactly
+        ({"email": "m@clinic.example", "email_verified": False}, None),  # an explicit no wins
+        ({"email_verified": True}, None),
+    ],
+)
+def test_only_a_verified_or_explicitly_trusted_email_is_used(claims, expected):
+    assert verified_email(claims, TRUST) == expected
+
+
+def test_no_trust_settings_trust_nobody_without_the_claim():
+    assert verified_email({"email": "m@clinic.example"}, EmailTrust.from_settings({})) is None

@@ -1,14 +1,19 @@
 """Sign-in for browser tests: a mock OpenID provider on loopback and the app configured for it.
 
 The provider is `oidc-provider-mock`: its authorize page takes any subject, which it also
-returns as the `email` claim, so typing an address signs in as that address.
+returns as the `email` claim, so typing an address signs in as that address; `sign_in` first
+sets that subject's claims so that the provider also says the address is verified.
 """
 
+import json
 import os
 import secrets
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Page
@@ -80,13 +85,31 @@ def signin_dashboard(database_url: str, *, issuer: str, folder: Path) -> Iterato
         yield base
 
 
-def sign_in(page: Page, base: str, email: str) -> None:
+def _set_claims(issuer: str, subject: str, claims: dict[str, object]) -> None:
+    """The claims the mock provider returns for `subject` (its `PUT /users/<sub>`)."""
+    request = urllib.request.Request(
+        f"{issuer}/users/{urllib.parse.quote(subject)}",
+        data=json.dumps(claims).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 204
+
+
+def sign_in(page: Page, base: str, email: str, *, verified: bool | None = True) -> None:
     """Open the app, press Sign in, and authorise as `email` at the mock provider; returns once
-    the provider has sent the browser back to the app (which then starts its run)."""
+    the provider has sent the browser back to the app (which then starts its run).
+
+    The provider sends `email_verified` as `verified`, and none at all for None (the mock's own
+    default, as some providers do)."""
     page.goto(base)
     wait_settled(page)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("input[name=sub]", timeout=30_000)
+    if verified is not None:
+        issuer = urlsplit(page.url)._replace(path="", query="", fragment="").geturl()
+        _set_claims(issuer, email, {"email": email, "email_verified": verified})
     page.fill("input[name=sub]", email)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{base}/**", timeout=30_000)

@@ -95,6 +95,15 @@ def test_signed_in_stranger_sees_no_access_and_no_data(app, page):
     _assert_no_clinic_data(page)
 
 
+def test_listed_admin_whose_provider_does_not_say_verified_sees_no_access(app, page):
+    sign_in(page, app, ADMIN, verified=None)  # the provider sends no email_verified claim
+    expect(page.get_by_text("has no access")).to_be_visible()
+    page.goto(app + LINK)
+    wait_settled(page)
+    _assert_no_clinic_data(page)
+    assert "Audit log" not in _body(page)
+
+
 def test_manager_link_for_another_location_shows_only_their_own(app, page, clinic_url):
     sign_in(page, app, MANAGER)
     page.goto(app + LINK)
