@@ -6,6 +6,7 @@ import hmac
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -175,3 +176,18 @@ def test_cli_imports_an_export_through_a_mapping_file_and_saves_the_mapping(
     assert recognised(with_locations, read_mapping(copy).headers) == read_mapping(copy)
     assert main(["--db", db_url, "--mapping", "nothing-such", export]) == 2
     assert "no mapping named 'nothing-such'" in capsys.readouterr().err
+
+
+def test_an_xlsx_export_with_typed_date_cells_maps_like_its_csv(with_locations, tmp_path):
+    engine = with_locations
+    mapping = read_mapping(EXAMPLES / "appointments.toml")
+    import_mapped(engine, [EXPORTS / "appointments.csv"], mapping)
+    from_csv = _stored(engine)
+    frame = pd.read_csv(EXPORTS / "appointments.csv", dtype=str)
+    for column in ("Start", "End", "Created"):  # cells a spreadsheet holds as dates
+        frame[column] = pd.to_datetime(frame[column], format="%m/%d/%Y %I:%M %p")
+    frame["Status"] = frame["Status"].replace({"Arrived": "arrived"})  # codes in any case
+    frame.to_excel(tmp_path / "export.xlsx", index=False, sheet_name="Appointments")
+    again = import_mapped(engine, [tmp_path / "export.xlsx"], mapping)
+    assert [(f.rows, f.inserted, f.updated) for f in again.files] == [(8, 0, 8)]
+    assert _stored(engine) == from_csv

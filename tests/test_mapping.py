@@ -19,6 +19,7 @@ from data.mapping import (
     problems,
 )
 from data.mapping_files import parse_mapping, to_toml
+from data.mapping_proposal import propose
 from data.mapping_store import EXAMPLES
 from data.patient_ref import MissingKey, keyed_ref, settings_key
 
@@ -211,3 +212,43 @@ def test_the_shipped_examples_are_usable_and_drop_patient_details(name):
     assert mapping.dropped() == dropped.get(
         name, ["customer_name", "customer_phone_number", "customer_city"]
     )
+
+
+def test_a_proposal_reads_names_and_values_and_leaves_unclear_values_open():
+    frame = pd.read_csv(EXAMPLES.parent / "examples" / "appointments.csv", dtype=str)
+    locations = {"arlington": "Arlington", "bethesda": "Bethesda", "rockville": "Rockville"}
+    proposal = propose("bookings", frame, name="appointments", locations=locations)
+    clock = "%m/%d/%Y %I:%M %p"
+    assert proposal.fields == {
+        "booking_id": Source(column="Appointment ID"),
+        "location_id": Source(
+            column="Location", values={"Arlington": "arlington", "Bethesda": "bethesda"}
+        ),
+        "patient_ref": Source(hash="Patient ID"),
+        "kind": Source(
+            column="Appointment Type",
+            values={
+                "Ketamine Infusion": "initial",
+                "Ketamine Infusion - Booster": "booster",
+                "Spravato Monitoring": "",
+            },
+        ),
+        "starts_at": Source(column="Start", format=clock),
+        "duration_minutes": Source(minutes_between=("Start", "End"), format=clock),
+        "status": Source(
+            column="Status",
+            values={
+                "Checked Out": "completed",
+                "No Show": "no_show",
+                "Arrived": "completed",
+                "Late Canceled": "late_cancel",
+                "Canceled": "cancelled",
+                "Clinician Canceled": "cancelled",
+                "Scheduled": "scheduled",
+            },
+        ),
+        "booked_at": Source(column="Created", format=clock),
+    }
+    assert problems(proposal) == [
+        "kind: source value 'Spravato Monitoring' is not mapped to a value"
+    ]
