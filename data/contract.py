@@ -42,9 +42,22 @@ PATIENT_IDENTIFIERS = frozenset(
 )
 
 
+# Text from a file shown back in an error is cut here: a hostile value may be megabytes long.
+ECHO_CHARS = 80
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """`text` as one printable line of at most `limit` characters, then "…" if it was longer."""
+    shown = "".join(ch if ch.isprintable() else " " for ch in text[: limit + 1])
+    return shown[:limit] + "…" if len(text) > limit else shown
+
+
 @dataclass(frozen=True)
 class RowError:
-    """One bad cell (or a whole-file problem, on line 1 = the header)."""
+    """One bad cell, or a whole-file problem (no column; line 1 = the header, 0 = no line).
+
+    The value and column as read are kept cut to `ECHO_CHARS`, so no report repeats a huge cell.
+    """
 
     file: str
     line: int
@@ -52,8 +65,16 @@ class RowError:
     value: str
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column", echo(self.column))
+        object.__setattr__(self, "value", echo(self.value))
+        object.__setattr__(self, "reason", echo(self.reason, 4 * ECHO_CHARS))
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: column '{self.column}' = '{self.value}': {self.reason}"
+        where = f"{self.file}:{self.line}" if self.line > 0 else self.file
+        if not self.column:
+            return f"{where}: {self.reason}"
+        return f"{where}: column '{self.column}' = '{self.value}': {self.reason}"
 
 
 # --- value types: each reads a raw column into a list of `Read`s (the last one holds the values)

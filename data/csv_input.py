@@ -17,25 +17,38 @@ import pandas as pd
 from data.contract import RowError
 
 BLOCK_BYTES = 1 << 20
+# No row of a contract file comes near this: a longer line is refused before it is parsed.
+MAX_LINE_BYTES = 100_000
 
 
 def read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray] | RowError:
     """All cells as text (empty cell = empty string) and each row's physical line number."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as problem:
-        line = raw[: problem.start].count(b"\n") + 1
-        return RowError(str(path), line, "", "", "not UTF-8 text")
+    scanned = _scan(path)
+    return scanned if isinstance(scanned, RowError) else _read_whole(path)
+
+
+def _read_whole(path: Path) -> tuple[pd.DataFrame, np.ndarray] | RowError:
+    """A file `_scan` passed, read whole (it is UTF-8 and has no overlong line)."""
+    text = path.read_bytes().decode("utf-8-sig")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         return RowError(str(path), 1, "", "", "the file is empty (no header row)")
-    except pd.errors.ParserError as problem:
-        found = re.search(r"line (\d+)", str(problem))
-        line = int(found.group(1)) if found else 0
-        return RowError(str(path), line, "", "", f"not a valid CSV row: {problem}")
-    return frame, _physical_lines(text, len(frame))
+    except ValueError as problem:  # pandas' ParserError and its other complaints
+        return _not_csv(path, problem)
+    lines = _physical_lines(text, len(frame))
+    if isinstance(lines, csv.Error):
+        reason = f"not a valid CSV row: {lines}"
+        if "field larger than field limit" in str(lines):
+            reason = f"a value longer than {csv.field_size_limit():,} characters"
+        return RowError(str(path), lines.line, "", "", reason)
+    return frame, lines
+
+
+def _not_csv(path: Path, problem: Exception) -> RowError:
+    found = re.search(r"line (\d+)", str(problem))
+    line = int(found.group(1)) if found else 0
+    return RowError(str(path), line, "", "", f"not a valid CSV row: {str(problem).strip()}")
 
 
 def read_csv_chunks(path: Path, rows: int) -> Iterator[tuple[pd.DataFrame, np.ndarray] | RowError]:
@@ -45,12 +58,12 @@ def read_csv_chunks(path: Path, rows: int) -> Iterator[tuple[pd.DataFrame, np.nd
     a file that has either is read whole (`read_csv`), since only a full parse can number its
     lines. Otherwise the data row n is on line n + 2 and memory holds one chunk at a time.
     """
-    plain = _plain_utf8(path)
+    plain = _scan(path)
     if isinstance(plain, RowError):
         yield plain
         return
     if not plain:
-        yield read_csv(path)
+        yield _read_whole(path)
         return
     try:
         reader = pd.read_csv(
@@ -70,10 +83,8 @@ def read_csv_chunks(path: Path, rows: int) -> Iterator[tuple[pd.DataFrame, np.nd
                 frame = next(reader)
             except StopIteration:
                 break
-            except pd.errors.ParserError as problem:
-                found = re.search(r"line (\d+)", str(problem))
-                line = int(found.group(1)) if found else 0
-                yield RowError(str(path), line, "", "", f"not a valid CSV row: {problem}")
+            except ValueError as problem:  # pandas' ParserError and its other complaints
+                yield _not_csv(path, problem)
                 return
             frame = frame.reset_index(drop=True)
             yield frame, np.arange(done, done + len(frame), dtype=np.int64) + 2
@@ -86,19 +97,34 @@ def read_csv_chunks(path: Path, rows: int) -> Iterator[tuple[pd.DataFrame, np.nd
         )
 
 
-def _plain_utf8(path: Path) -> bool | RowError:
-    """True if the file is UTF-8 without quotes or blank lines; a RowError if not UTF-8."""
+def _scan(path: Path) -> bool | RowError:
+    """Whether the file is plain (no quotes, no blank lines), read in fixed-size blocks.
+
+    A RowError if it is not UTF-8 text, holds a NUL byte (which no database stores in text) or
+    has a line longer than `MAX_LINE_BYTES`: found here, before any parser holds a line.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     plain = True
-    lines = 0
+    lines = 0  # line breaks before this block
     tail = b""
+    start = 0  # where the current line starts, from this block's first byte (<= 0 if before)
     with path.open("rb") as stream:
         while block := stream.read(BLOCK_BYTES):
+            pending = decoder.getstate()[0]  # an unfinished character from the block before
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as problem:
-                line = lines + block[: problem.start].count(b"\n") + 1
+                line = lines + (pending + block)[: problem.start].count(b"\n") + 1
                 return RowError(str(path), line, "", "", "not UTF-8 text")
+            if (nul := block.find(b"\0")) >= 0:
+                line = lines + block.count(b"\n", 0, nul) + 1
+                return RowError(str(path), line, "", "", "a NUL byte: binary data, not text")
+            start, too_long = _last_line_start(block, start)
+            if too_long:
+                line = lines + block.count(b"\n", 0, max(start, 0)) + 1
+                reason = f"a line longer than {MAX_LINE_BYTES:,} bytes (no contract row is)"
+                return RowError(str(path), line, "", "", reason)
+            start -= len(block)
             joined = tail + block
             if b'"' in block or b"\n\n" in joined or b"\n\r\n" in joined:
                 plain = False
@@ -111,16 +137,40 @@ def _plain_utf8(path: Path) -> bool | RowError:
     return plain
 
 
-def _physical_lines(text: str, rows: int) -> np.ndarray:
-    """Line numbers of the data rows (quoted line breaks and blank lines shift them from row+2)."""
+def _last_line_start(block: bytes, start: int) -> tuple[int, bool]:
+    """Where the block's last line starts, given where its first does; or a too-long line's start.
+
+    Each step jumps to the last line break within `MAX_LINE_BYTES` of the line's start, so the
+    block is searched in a few C calls, not line by line.
+    """
+    while (end := start + MAX_LINE_BYTES) < len(block):
+        found = block.rfind(b"\n", max(start, 0), end + 1)
+        if found < 0:
+            return start, True
+        start = found + 1
+    found = block.rfind(b"\n", max(start, 0))
+    return (start if found < 0 else found + 1), False
+
+
+def _physical_lines(text: str, rows: int) -> np.ndarray | csv.Error:
+    """Line numbers of the data rows (quoted line breaks and blank lines shift them from row+2).
+
+    A `csv.Error` (with the `line` it stopped on) if the csv module cannot read the text, for
+    example a quoted value longer than its field limit.
+    """
     simple = np.arange(rows, dtype=np.int64) + 2
     if '"' not in text and "\n\n" not in text.replace("\r\n", "\n"):
         return simple
     reader = csv.reader(io.StringIO(text))
-    next(reader, None)
-    lines, end = [], reader.line_num
-    for record in reader:
-        if record:
-            lines.append(end + 1)
+    lines, end = [], 0
+    try:
+        next(reader, None)
         end = reader.line_num
+        for record in reader:
+            if record:
+                lines.append(end + 1)
+            end = reader.line_num
+    except csv.Error as problem:
+        problem.line = end + 1  # where the row it could not read starts
+        return problem
     return np.asarray(lines, dtype=np.int64) if len(lines) == rows else simple

@@ -1,5 +1,11 @@
-"""Read one contract file from an XLSX workbook: the sheet named like the kind, else the first."""
+"""Read one contract file from an XLSX workbook: the sheet named like the kind, else the first.
 
+A workbook is a zip of XML parts, so a small upload can inflate enormously. Before anything is
+parsed, the zip's own directory is checked against `MAX_UNZIPPED_BYTES` and `MAX_RATIO`; the
+sheet is then read within `MAX_ROWS`, `MAX_COLUMNS` and `MAX_CELLS`, whatever size it declares.
+"""
+
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -7,39 +13,87 @@ import pandas as pd
 
 from data.contract import RowError
 
+MAX_UNZIPPED_BYTES = 128 * 1024 * 1024  # all parts of the workbook together, unzipped
+MAX_RATIO = 100  # unzipped / zipped size of any part bigger than RATIO_FROM_BYTES
+RATIO_FROM_BYTES = 1024 * 1024
+MAX_ROWS = 1_048_576  # Excel's last row: rows after it are not read
+MAX_COLUMNS = 256  # header cells read; a contract file has fewer than ten columns
+MAX_CELLS = 10_000_000  # rows kept x header width: Excel's last row of a ten-column file fits
 
-def read_xlsx(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
+UNREADABLE = "not a readable Excel workbook"
+
+
+def read_xlsx_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | RowError:
     """The sheet's rows with cells as typed by Excel, and each row's spreadsheet row number.
 
     Cells keep their types (dates, times, numbers): the contract's readers write them out in the
-    contract's format, so a date cell is a date whatever display format the sheet uses.
+    contract's format, so a date cell is a date whatever display format the sheet uses. A file
+    that is not a workbook, or one beyond the limits, gives one `RowError` saying why.
     """
+    refusal = _zip_refusal(path)
+    if refusal is not None:
+        return RowError(str(path), 0, "", "", refusal)
+    try:
+        return _read_sheet(path, kind)
+    except _TooBig as problem:
+        return RowError(str(path), problem.row, "", "", str(problem))
+    except Exception as problem:  # openpyxl raises many kinds on a malformed workbook
+        reason = f"{UNREADABLE} ({type(problem).__name__}: {problem})"
+        return RowError(str(path), 0, "", "", reason)
+
+
+def _zip_refusal(path: Path) -> str | None:
+    """Why the file cannot be opened as a workbook, judged from its zip directory alone."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return f"{UNREADABLE} (not a zip archive, as every .xlsx file is)"
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNZIPPED_BYTES:
+        return (
+            f"{UNREADABLE}: it unzips to {total:,} bytes, more than the "
+            f"{MAX_UNZIPPED_BYTES:,} accepted (save big files as CSV)"
+        )
+    for part in parts:
+        if part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_RATIO * part.compress_size:
+            return (
+                f"{UNREADABLE}: its part {part.filename} unzips {part.file_size:,} bytes "
+                f"from {part.compress_size:,}, more than {MAX_RATIO} times (a zip bomb?)"
+            )
+    return None
+
+
+class _TooBig(Exception):
+    def __init__(self, reason: str, row: int) -> None:
+        super().__init__(reason)
+        self.row = row
+
+
+def _read_sheet(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
     # Imported here: a command importing CSV files does not load the workbook reader.
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook[kind] if kind in workbook.sheetnames else workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None) or ()
-        width = len(header)
+        # Rows and columns are bounded here, not by the size the sheet declares of itself.
+        sheet.reset_dimensions()
+        header = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+        width = max((n + 1 for n, v in enumerate(header) if v is not None), default=0)
         body, numbers = [], []
+        rows = sheet.iter_rows(min_row=2, max_row=MAX_ROWS, max_col=max(width, 1), values_only=True)
         for number, row in enumerate(rows, start=2):
             cells = [None if v == "" else v for v in row[:width]]
             if all(v is None for v in cells):
                 continue
-            body.append(cells + [None] * (width - len(cells)))
+            if (len(body) + 1) * width > MAX_CELLS:
+                reason = f"more than {MAX_CELLS:,} cells (rows x columns); save big files as CSV"
+                raise _TooBig(reason, number)
+            body.append(cells)
             numbers.append(number)
     finally:
         workbook.close()
-    names = ["" if h is None else str(h) for h in header]
+    names = ["" if h is None else str(h) for h in header[:width]]
     frame = pd.DataFrame(body, columns=names, dtype=object)
     return frame, np.asarray(numbers, dtype=np.int64)
-
-
-def read_xlsx_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | RowError:
-    """`read_xlsx`, or a `RowError` saying why the workbook could not be read."""
-    try:
-        return read_xlsx(path, kind)
-    except (OSError, ValueError, KeyError) as problem:
-        return RowError(str(path), 0, "", "", f"not a readable XLSX workbook: {problem}")
