@@ -13,15 +13,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-BOOKING_HEADER = (
-    "booking_id",
-    "location_id",
-    "patient_ref",
-    "kind",
-    "starts_at",
-    "duration_minutes",
-    "status",
-)
+from data.contract import SPECS
+
+# The bookings columns but the optional last one, `booked_at`.
+BOOKING_HEADER = tuple(SPECS["bookings"].names[:-1])
 BOOKING_ROW = (
     "hostile-1",
     "rockville",

@@ -14,13 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_FILES = [str(TWO_WEEKS / f"{k}.csv") for k in ("bookings", "locations", "capacity")]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 120, preexec_fn=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "data.load", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
+        preexec_fn=preexec_fn,
     )
 
 

@@ -8,7 +8,6 @@ fixture first; it must hold exactly that afterwards.
 
 import resource
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +22,8 @@ from queries import schema
 from queries.db import make_engine
 from tests import hostile_files as hostile
 from tests.conftest import TWO_WEEKS
+from tests.test_load_cli import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 1 << 30  # the importer of a small file needs under half of it
 TIMEOUT = 90  # seconds, on a busy machine; an unbounded read of these files takes far longer
 SEED = [TWO_WEEKS / "locations.csv", TWO_WEEKS / "bookings.csv"]
@@ -144,14 +143,7 @@ def _limited() -> None:
 
 
 def run_limited_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "data.load", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        preexec_fn=_limited,
-    )
+    return run_cli(*args, timeout=TIMEOUT, preexec_fn=_limited)
 
 
 @pytest.fixture
