@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formats
+from dashboard.targets_view import card_target
 from queries.metric_definitions import column, conversion_final_from
 from queries.vocabulary import CONVERSION_WINDOW
 
@@ -13,9 +14,12 @@ from queries.vocabulary import CONVERSION_WINDOW
 PER_ROW = 4
 
 
-def weekly_kpis(kpis: pd.DataFrame, *, week: date, still_rising: bool) -> None:
+def weekly_kpis(
+    kpis: pd.DataFrame, *, week: date, still_rising: bool, targets: pd.DataFrame
+) -> None:
     """Draw the cards of a `kpi_summary` table for the week starting `week`; `still_rising`: that
-    week's consult conversion can still rise (dashboard/filters.py, `Selection.still_rising`)."""
+    week's consult conversion can still rise (dashboard/filters.py, `Selection.still_rising`);
+    under each card its target from `targets` (`queries.targets.effective_targets`)."""
     final_from = conversion_final_from(week)
     st.subheader(f"Week of {week:%d %b %Y}")
     st.caption(
@@ -40,9 +44,11 @@ def weekly_kpis(kpis: pd.DataFrame, *, week: date, still_rising: bool) -> None:
             border=True,
         )
         twelve = formats.format_change(kpi.change_vs_twelve_week, kpi.unit) or "—"
+        target = card_target(targets, kpi.metric, kpi.value)
         cell.caption(
             ("**Still rising.** " if rising else "")
             + f"12 weeks before: {formats.format_value(kpi.twelve_week, kpi.unit)} ({twelve})"
+            + (f"  \n{target}" if target else "")
         )
     if still_rising:
         st.caption(

@@ -6,6 +6,7 @@ colour blindness; each location keeps its colour on every page, and the network 
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from queries.vocabulary import ALL_SELECTED
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"]
 NETWORK_COLOUR = "#000000"
+TARGET_COLOUR = "#009E73"
 # Lines or bars of more locations than the palette has colours cannot be told apart.
 MAX_LOCATIONS = len(OKABE_ITO)
 STATUS_COLOURS = {
@@ -139,6 +141,24 @@ def _each_or_pooled(table: pd.DataFrame) -> pd.DataFrame:
     return table[(table["location_id"] == NETWORK) == pools_locations(table)]
 
 
+class Band(NamedTuple):
+    """A target drawn on a chart: from `low` to `high` (None: no bound that side), and its words."""
+
+    low: float | None
+    high: float | None
+    text: str
+
+
+def target_band(low: float | None, high: float | None, unit: str, text: str) -> Band:
+    """The band of a target: a percentage's open side reaches 0 or 100, any other metric's
+    open lower side reaches 0 (an open upper side stays open: drawn as a line at `low`)."""
+    if low is None:
+        low = 0.0
+    if high is None and unit == "%":
+        high = 100.0
+    return Band(low, high, text)
+
+
 def weekly_trend(
     weekly: pd.DataFrame,
     column: str,
@@ -148,8 +168,10 @@ def weekly_trend(
     colours: Mapping[str, str],
     names: Mapping[str, str],
     include_network: bool = True,
+    band: Band | None = None,
 ) -> go.Figure:
-    """One line per location (and the pooled network in black) of a weekly report column.
+    """One line per location (and the pooled network in black) of a weekly report column, over
+    the target `band` (shaded) when one is given.
 
     With more locations than `MAX_LOCATIONS` only the pooled line is drawn, even where
     `include_network` is False (a count's total next to the locations' own counts flattens them).
@@ -176,7 +198,20 @@ def weekly_trend(
         layout = _layout_properties(title, unit, margin=POOLED_TREND_MARGIN, showlegend=True)
     else:
         layout = _layout_properties(title, unit)
-    return go.Figure(data=traces, layout=layout)
+    figure = go.Figure(data=traces, layout=layout)
+    if band is not None:
+        _draw_band(figure, band)
+    return figure
+
+
+def _draw_band(figure: go.Figure, band: Band) -> None:
+    label = {"annotation_text": f"target {band.text}", "annotation_position": "top left"}
+    if band.high is None:
+        figure.add_hline(y=band.low, line_dash="dot", line_color=TARGET_COLOUR, **label)
+        return
+    figure.add_hrect(
+        y0=band.low, y1=band.high, fillcolor=TARGET_COLOUR, opacity=0.12, line_width=0, **label
+    )
 
 
 def requests_by_channel(table: pd.DataFrame, *, title: str) -> go.Figure:
@@ -358,20 +393,11 @@ def utilization(
     band: tuple[float, float],
 ) -> go.Figure:
     """Weekly utilization per location against the target band (shaded)."""
-    figure = weekly_trend(
-        table, "utilization_pct", title=title, unit="%", colours=colours, names=names
-    )
     low, high = band
-    figure.add_hrect(
-        y0=low,
-        y1=high,
-        fillcolor="#009E73",
-        opacity=0.12,
-        line_width=0,
-        annotation_text=f"target {low:g}-{high:g}%",
-        annotation_position="top left",
-    )
-    return figure
+    return weekly_trend(
+        table, "utilization_pct", title=title, unit="%", colours=colours, names=names,
+        band=Band(low, high, f"{low:g}-{high:g}%"),
+    )  # fmt: skip
 
 
 def occupancy_heatmap(table: pd.DataFrame, *, title: str, weekdays: Sequence[str]) -> go.Figure:

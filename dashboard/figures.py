@@ -23,12 +23,14 @@ ENTRIES = 64
 
 
 class Trend(NamedTuple):
-    """One `charts.weekly_trend` of a weekly report: its column, title, unit and network line."""
+    """One `charts.weekly_trend` of a weekly report: its column, title, unit, network line and
+    target band."""
 
     column: str
     title: str
     unit: str
     include_network: bool = True
+    band: charts.Band | None = None
 
 
 def weekly_trends(
@@ -65,6 +67,7 @@ def _weekly_trends(
             title=trend.title,
             unit=trend.unit,
             include_network=trend.include_network,
+            band=trend.band,
             colours=colours,
             names=names,
         )

@@ -6,8 +6,9 @@ without a browser; `sidebar()` draws the widgets and keeps the link in step with
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -139,6 +140,12 @@ def to_params(selection: Selection, known_locations: Sequence[str]) -> dict[str,
     if selection.week_start != "mon":
         params["week_start"] = selection.week_start
     return params
+
+
+def location_link(selection: Selection, known_locations: Sequence[str], location_id: str) -> str:
+    """The address (a query string) of `selection` narrowed to one location: a link to its view."""
+    one = replace(selection, locations=(location_id,))
+    return "?" + urlencode(to_params(one, known_locations), doseq=True)
 
 
 def _current_query_params() -> dict[str, list[str]]:

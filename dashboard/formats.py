@@ -108,30 +108,45 @@ def no_change(change: str | None) -> bool:
 
 
 OUTLIER_STYLE = "background-color: #F0E442; color: #000000; font-weight: 700"
+OFF_TARGET_STYLE = "color: #B24700; font-weight: 700"
+OFF_TARGET_MARK = " ⚠"
 
 
 def side_by_side(
-    table: pd.DataFrame, flags: pd.DataFrame, names: Mapping[str, str]
+    table: pd.DataFrame,
+    flags: pd.DataFrame,
+    names: Mapping[str, str],
+    off_target: pd.DataFrame | None = None,
 ) -> "pd.io.formats.style.Styler":
     """A `period_metrics` table turned to one row per metric and one column per location (the
     pooled figure last), values written with their unit; cells `flags` marks are highlighted and
-    get ▲ or ▼ for above or below the pooled figure. The numbers underneath stay numbers."""
+    get ▲ or ▼ for above or below the pooled figure, cells `off_target` marks (outside their
+    location's target) get ⚠ and dark orange text. The numbers underneath stay numbers."""
     metrics = [name for name in table.columns if name != "location_id"]
     labels = [column(name).label for name in metrics]
     headers = [location_name(names, loc) for loc in table["location_id"]]
     wide = pd.DataFrame(table[metrics].to_numpy(dtype=float).T, index=labels, columns=headers)
     marked = pd.DataFrame(flags[metrics].to_numpy(dtype=bool).T, index=labels, columns=headers)
+    outside = pd.DataFrame(False, index=labels, columns=headers)
+    if off_target is not None:
+        outside[:] = off_target[metrics].to_numpy(dtype=bool).T
     pooled = wide.get(ALL_SELECTED)
 
     styler = wide.style
     for name, label in zip(metrics, labels, strict=True):
         styler = styler.format(partial(metric_cell, name), subset=pd.IndexSlice[[label], :])
         for header in headers:
+            suffix = ""
             if marked.at[label, header] and pooled is not None:
-                arrow = " ▲" if wide.at[label, header] > pooled[label] else " ▼"
+                suffix = " ▲" if wide.at[label, header] > pooled[label] else " ▼"
+            if outside.at[label, header]:
+                suffix += OFF_TARGET_MARK
+            if suffix:
                 styler = styler.format(
-                    lambda value, name=name, arrow=arrow: metric_cell(name, value) + arrow,
+                    lambda value, name=name, suffix=suffix: metric_cell(name, value) + suffix,
                     subset=pd.IndexSlice[[label], [header]],
                 )
-    styles = marked.replace({True: OUTLIER_STYLE, False: ""})
+    styles = marked.replace({True: OUTLIER_STYLE, False: ""}) + outside.replace(
+        {True: ";" + OFF_TARGET_STYLE, False: ""}
+    )
     return styler.apply(lambda _: styles, axis=None)

@@ -13,7 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import engine_for
-from queries import capacity, catalog, consultations, infusions, overview, period
+from queries import (
+    attention,
+    capacity,
+    catalog,
+    consultations,
+    infusions,
+    overview,
+    period,
+    targets,
+)
 from queries.report import response_seconds
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
@@ -135,6 +144,23 @@ def weeks_ahead(query: Query) -> pd.DataFrame:
     return _scoped(
         query.url, query.allowed, capacity.weeks_ahead, locations=list(query.locations),
         today=query.start, week_start=query.week_start, with_network=True,
+    )  # fmt: skip
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def effective_targets(query: Query) -> pd.DataFrame:
+    """The target of each chosen location and metric (`queries.targets`); dates play no part."""
+    return _scoped(
+        query.url, query.allowed, targets.effective_targets, locations=list(query.locations)
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def attention_status(query: Query) -> pd.DataFrame:
+    """What needs attention as of the week starting `query.start` (see `Query.of_weeks`)."""
+    return _scoped(
+        query.url, query.allowed, attention.attention_status, locations=list(query.locations),
+        week=query.start, week_start=query.week_start,
     )  # fmt: skip
 
 

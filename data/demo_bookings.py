@@ -44,10 +44,23 @@ class Bookings:
     booked: np.ndarray
 
 
+@dataclass(frozen=True)
+class Drift:
+    """From day index `first_day` on, patients miss a booking with chance `p_no_show`."""
+
+    first_day: int
+    p_no_show: float
+
+
 def schedule_patients(
-    site: Site, timeline: Timeline, consults: np.ndarray, rnd: random.Random
+    site: Site,
+    timeline: Timeline,
+    consults: np.ndarray,
+    rnd: random.Random,
+    drift: Drift | None = None,
 ) -> Bookings:
-    """Bookings of the patients whose completed consults (local minutes, sorted) are `consults`."""
+    """Bookings of the patients whose completed consults (local minutes, sorted) are `consults`;
+    with a `drift`, no-shows grow from its first day."""
     horizon = timeline.horizon_index
     now = timeline.today_index * DAY
     free = site.slot_count.tolist()
@@ -111,12 +124,13 @@ def schedule_patients(
                     out_status.append(SCHEDULED)
                     out_booked.append(booked)
                 break
+            p_no_show = P_NO_SHOW if drift is None or day < drift.first_day else drift.p_no_show
             u = r()
             if u < P_CANCELLED:
                 status = CANCELLED
             elif u < P_CANCELLED + P_LATE_CANCEL:
                 status = LATE_CANCEL
-            elif u < P_CANCELLED + P_LATE_CANCEL + P_NO_SHOW:
+            elif u < P_CANCELLED + P_LATE_CANCEL + p_no_show:
                 status = NO_SHOW
             else:
                 status = COMPLETED

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data import demo_bookings, demo_consultations
-from data.demo_bookings import schedule_patients
+from data.demo_bookings import Drift, schedule_patients
 from data.demo_consultations import Requests, simulate_requests
 from data.demo_sites import TIMEZONE, Site, Timeline, build_sites, rng_for
 from data.load import ImportSummary, import_frames
@@ -31,6 +31,22 @@ Progress = Callable[[float, str], None]
 # Occupying bookings one consultation request brings in the long run (contact, consult,
 # conversion, series and boosters); measured on generated data, used to size demand to rooms.
 BOOKINGS_PER_REQUEST = 2.6
+# The first site's patients start missing infusions in the last weeks (more than one in five
+# bookings held), so the Overview's "Needs attention" has something to show.
+DRIFTING_SITE = 0
+DRIFT_WEEKS = 6
+DRIFT_NO_SHOW = 0.22
+# The demo group's own targets (location_id, metric, min, max, weeks): the simulated clinics
+# answer night requests the next morning and fill about two rooms in three, below the industry
+# defaults of docs/metrics.md, and their weekly figures swing more than a real group's.
+DEMO_TARGETS = (
+    ("*", "no_show_rate_pct", None, 12.0, 2),
+    ("*", "contacted_within_1h_pct", 35.0, None, 3),
+    ("*", "median_response_minutes", None, 120.0, 3),
+    ("*", "utilization_pct", 45.0, 90.0, 3),
+)
+# A site that opened during the demo years is still filling its rooms: its own row wins over `*`.
+NEW_SITE_TARGET = ("utilization_pct", 10.0, 90.0, 3)
 USERS = (
     ("admin@example.org", "admin", 0),
     ("manager@example.org", "manager", 2),  # manages the first two locations
@@ -45,7 +61,8 @@ def generate_frames(
     today: date,
     progress: Progress | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Contract-format frames (locations, capacity, closures, users, consultations, bookings).
+    """Contract-format frames (locations, capacity, closures, users, targets, consultations,
+    bookings).
 
     Timestamps are naive local wall-clock datetime64 values; dates and times of day are text.
     """
@@ -78,6 +95,7 @@ def generate_frames(
         "capacity": _capacity_frame(sites, timeline),
         "closures": _closures_frame(sites, timeline),
         "users": _users_frame(sites),
+        "targets": _targets_frame(sites),
         "consultations": _consultations_frame(sites, timeline, requests, patient_ids, refs),
         "bookings": _bookings_frame(sites, timeline, schedules, refs),
     }
@@ -99,7 +117,10 @@ def _simulate_site(
     converted = np.flatnonzero(requests.converts)
     converted = converted[np.argsort(requests.consult[converted], kind="stable")]
     rnd = random.Random(int(rng_for(seed, 7, site.index).integers(2**62)))
-    schedule = schedule_patients(site, timeline, requests.consult[converted] // 60, rnd)
+    drift = None
+    if site.index == DRIFTING_SITE:
+        drift = Drift(timeline.today_index - 7 * DRIFT_WEEKS, DRIFT_NO_SHOW)
+    schedule = schedule_patients(site, timeline, requests.consult[converted] // 60, rnd, drift)
     schedule.patient = converted[schedule.patient]
     return requests, schedule
 
@@ -240,6 +261,12 @@ def _users_frame(sites: list[Site]) -> pd.DataFrame:
         for email, role, count in USERS
     ]
     return pd.DataFrame(rows, columns=["email", "role", "locations"]).astype("str")
+
+
+def _targets_frame(sites: list[Site]) -> pd.DataFrame:
+    rows = list(DEMO_TARGETS)
+    rows += [(s.location_id, *NEW_SITE_TARGET) for s in sites if s.opened_index > 0]
+    return pd.DataFrame(rows, columns=["location_id", "metric", "min", "max", "weeks"])
 
 
 def _consultations_frame(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import charts, loaders
+from dashboard import charts, loaders, targets_view
 from dashboard.filters import context
 from queries.vocabulary import WEEKDAY_LABELS
 
@@ -14,8 +14,20 @@ query = ctx.query
 named = {"colours": ctx.colours, "names": ctx.names}
 
 st.title("Capacity")
+# The band starts at the selected locations' utilization target (queries/targets.py).
+effective = loaders.effective_targets(query)
+shared = targets_view.band(effective, "utilization_pct")
+start = shared or targets_view.default_band("utilization_pct")
 band = st.slider(
-    "Target utilization band (%)", min_value=0, max_value=100, value=(70, 90), key="target_band"
+    "Target utilization band (%)", min_value=0.0, max_value=100.0, value=start[:2], step=0.5,
+    format="%g", key=f"target_band_{start.low:g}_{start.high:g}",
+)  # fmt: skip
+st.caption(
+    f"The band starts at the locations' utilization target, {start.text}; move it to look at "
+    "another."
+    if shared is not None
+    else f"The selected locations' utilization targets differ: the band starts at the default, "
+    f"{start.text}."
 )
 # The weekly report every page shares (one cached read) holds the utilization columns.
 weekly = loaders.weekly(query)

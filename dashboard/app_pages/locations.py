@@ -6,6 +6,7 @@ from dashboard import charts, formats, loaders
 from dashboard.filters import context
 from queries.metric_definitions import column, conversion_final_from
 from queries.period import COMPARABLE, OUTLIER_SHARE, outliers
+from queries.targets import outside_targets
 from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
@@ -15,7 +16,10 @@ query = ctx.query
 st.title("Locations")
 st.caption(f"The weeks from {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}, all counted together.")
 table = loaders.period_metrics(query)
-side_by_side = formats.side_by_side(table, outliers(table), ctx.names)
+effective = loaders.effective_targets(query)
+side_by_side = formats.side_by_side(
+    table, outliers(table), ctx.names, outside_targets(table, effective)
+)
 st.dataframe(
     side_by_side,
     # Every metric in view at once: a director reads the table top to bottom, without scrolling.
@@ -24,7 +28,9 @@ st.dataframe(
 )
 st.caption(
     f"Highlighted with ▲ or ▼: a rate, the median response or utilization more than "
-    f"{OUTLIER_SHARE:.0%} above or below the figure of all selected locations together."
+    f"{OUTLIER_SHARE:.0%} above or below the figure of all selected locations together. "
+    f"Marked{formats.OFF_TARGET_MARK} in dark orange: outside the location's target over the "
+    "period (all selected: outside the target they share)."
 )
 with st.expander("What each metric means"):
     st.markdown(

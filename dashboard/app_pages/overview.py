@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from dashboard import cards, charts, downloads, figures, formats, loaders
+from dashboard import attention_panel, cards, charts, downloads, figures, formats, loaders
 from dashboard.figures import Trend
 from dashboard.filters import context
+from dashboard.targets_view import band
 
 ctx = context()
 sel = ctx.selection
@@ -12,11 +13,14 @@ query = ctx.query
 
 st.title("Overview")
 kpi_week = min(sel.latest_week, sel.last_week)
+targets = loaders.effective_targets(query)
 if kpi_week < sel.first_week:
     st.info("No week of the selected period is over yet, so there are no weekly figures to show.")
 else:
+    status = loaders.attention_status(query.of_weeks(kpi_week, kpi_week))
+    attention_panel.needs_attention(status, week=kpi_week, selection=sel, names=ctx.names)
     kpis = loaders.kpi_summary(query.of_weeks(kpi_week, kpi_week))
-    cards.weekly_kpis(kpis, week=kpi_week, still_rising=sel.still_rising(kpi_week))
+    cards.weekly_kpis(kpis, week=kpi_week, still_rising=sel.still_rising(kpi_week), targets=targets)
 
 weekly = loaders.weekly(query)
 left, right = st.columns(2)
@@ -24,9 +28,19 @@ trends = figures.weekly_trends(
     weekly,
     [
         Trend("consult_requests", "Are consultation requests growing?", "requests", False),
-        Trend("no_show_rate_pct", "Are no-shows rising?", "%"),
+        Trend(
+            "no_show_rate_pct",
+            "Are no-shows rising?",
+            "%",
+            band=band(targets, "no_show_rate_pct"),
+        ),
         Trend("infusions_completed", "How many infusions did we complete?", "infusions", False),
-        Trend("utilization_pct", "How full are the rooms?", "%"),
+        Trend(
+            "utilization_pct",
+            "How full are the rooms?",
+            "%",
+            band=band(targets, "utilization_pct"),
+        ),
     ],
     colours=ctx.colours,
     names=ctx.names,
@@ -35,6 +49,10 @@ for place, figure in zip((left, right, left, right), trends, strict=True):
     place.plotly_chart(figure)
 if note := charts.pooled_note(weekly):
     st.caption(note)
+st.caption(
+    "Shaded: the target of the selected locations (none drawn where their targets differ; "
+    "admins set targets on the Targets page or with a targets file)."
+)
 
 st.subheader(f"Per location, {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}")
 table = loaders.period_metrics(query)

@@ -1,0 +1,88 @@
+"""Targets as pages show them: the "Needs attention" table, a card's target, a chart's band.
+
+Pure text and values from the evaluation of `queries/attention.py` and the targets of
+`queries/targets.py`; no Streamlit here.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from dashboard import charts, formats
+from queries.attention import LOOKBACK_WEEKS, MIN_BOOKINGS, MIN_REQUESTS
+from queries.metric_definitions import column
+from queries.targets import DEFAULTS, Target, common_target, describe
+
+RULES = (
+    "A location needs attention on a metric once it has been outside its target for the "
+    "target's number of consecutive complete weeks (2 unless set), and stops once it is back "
+    "inside for a whole week. A week whose rate rests on too few events counts neither way: "
+    f"fewer than {MIN_BOOKINGS} bookings held for the no-show rate, fewer than {MIN_REQUESTS} "
+    "requests for the response figures, and weeks without rooms open for the others. "
+    f"Runs are followed back at most {LOOKBACK_WEEKS} weeks."
+)
+
+
+def _escaped(text: str) -> str:
+    """Text a Markdown table cell shows as it is (names come from the clinics' files)."""
+    return re.sub(r"([\\\\`*_{}\[\]()<>#+!|~-])", r"\\\1", text)
+
+
+def attention_table(
+    found: pd.DataFrame, names: Mapping[str, str], link: Callable[[str], str]
+) -> str:
+    """The rows needing attention as a Markdown table; each row links to its location's view."""
+    lines = [
+        "| Location | Metric | This week | Target | Outside since | |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in found.itertuples():
+        metric = column(row.metric)
+        name = _escaped(formats.location_name(names, row.location_id))
+        lines.append(
+            f"| {name} | {_escaped(metric.label)} | "
+            f"{formats.format_value(row.value, metric.unit, metric.decimals or 0)} | "
+            f"{_escaped(row.target)} | {row.since:%d %b %Y} | "
+            f"[Open {name}]({link(row.location_id)}) |"
+        )
+    return "\n".join(lines)
+
+
+def unjudged(status: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
+    """One line per location and metric whose latest week was not judged, saying why."""
+    rows = status[~status["judged"].astype(bool)]
+    return [
+        f"{_escaped(formats.location_name(names, row.location_id))}, "
+        f"{column(row.metric).label.lower()}: {row.reason}"
+        for row in rows.itertuples()
+    ]
+
+
+def card_target(effective: pd.DataFrame, metric: str, value: float | None) -> str | None:
+    """Under a card of the pooled figure: its target, and whether the figure is outside it."""
+    if effective[effective["metric"] == metric].empty:
+        return None
+    target = common_target(effective, metric)
+    if target is None:
+        return "Target: differs by location"
+    text = f"Target: {describe(target, metric)}"
+    if value is not None and not pd.isna(value) and target.outside(float(value)):
+        text += " · **outside**"
+    return text
+
+
+def band(effective: pd.DataFrame, metric: str) -> charts.Band | None:
+    """The target band of a trend, when every selected location has the same target."""
+    target = common_target(effective, metric)
+    return None if target is None else _band(target, metric)
+
+
+def default_band(metric: str) -> charts.Band:
+    """The band of a metric's default target (docs/metrics.md)."""
+    return _band(DEFAULTS[metric], metric)
+
+
+def _band(target: Target, metric: str) -> charts.Band:
+    unit = column(metric).unit
+    return charts.target_band(target.min, target.max, unit, describe(target, metric))
