@@ -5,9 +5,10 @@ as the importer stores them: the UTC instant (naive) plus the local date.
 """
 
 import math
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from queries.derived import refresh_after_import
@@ -150,6 +151,30 @@ def add_booking(
     )
 
 
+def add_week_of_bookings(
+    conn: Connection,
+    location_id: str,
+    monday: date,
+    held: int,
+    no_shows: int,
+    *,
+    first_day: int = 0,
+) -> None:
+    """`held` one-hour bookings from weekday `first_day` (0 = Monday) to Friday, from 09:00 on,
+    the first `no_shows` of them missed, the rest completed."""
+    days = 5 - first_day
+    for n in range(held):
+        day = monday + timedelta(days=first_day + n % days)
+        add_booking(
+            conn,
+            f"{location_id}-{monday}-{n}",
+            location_id,
+            f"{location_id}-p{n}",
+            f"{day} {9 + n // days:02d}:00",
+            status="no_show" if n < no_shows else "completed",
+        )
+
+
 def refresh_all(conn: Connection) -> None:
     """Recompute every derived value, as a full import would."""
     refresh_after_import(conn, patient_refs=None, location_ids=None)
@@ -175,3 +200,28 @@ def report(
         }
         rows[(values["week_start"].isoformat(), values["location_id"])] = values
     return rows
+
+
+def two_clinics_one_missing_infusions(url: str, targets: list[list]) -> None:
+    """rock and pike, opened Monday 2026-04-06 (W1), each open Monday to Friday 09:00-17:00
+    with one room (40 room-hours a week). W1 and W2: 20 one-hour bookings a week at each (50 %
+    utilization); rock misses 3 of them (15 %), pike none. One completed booking each on Monday
+    2026-04-20 makes W2 the latest complete week. `targets` rows replace the stored targets."""
+    from queries.db import open_database
+    from queries.targets import TARGET_COLUMNS, replace_targets
+
+    first = date(2026, 4, 6)
+    engine = open_database(url)
+    with engine.begin() as conn:
+        for location_id, missed in (("rock", 3), ("pike", 0)):
+            add_location(conn, location_id, opened_on=first)
+            for weekday in ("mon", "tue", "wed", "thu", "fri"):
+                add_capacity(conn, location_id, weekday, "09:00", "17:00", 1)
+            add_week_of_bookings(conn, location_id, first, 20, missed)
+            add_week_of_bookings(conn, location_id, first + timedelta(days=7), 20, missed)
+            last = first + timedelta(days=14)
+            add_booking(conn, f"{location_id}-last", location_id, "p-last", f"{last} 09:00")
+        refresh_all(conn)
+        frame = pd.DataFrame(targets, columns=TARGET_COLUMNS)
+        replace_targets(conn, frame, email=None, source="test")
+    engine.dispose()

@@ -16,7 +16,7 @@ import pytest
 from queries.attention import attention_status, main, needs_attention
 from queries.scope import EVERYTHING, Scope
 from queries.targets import TARGET_COLUMNS, effective_targets, replace_targets
-from tests.builders import add_booking, add_capacity, add_location, refresh_all
+from tests.builders import add_capacity, add_location, add_week_of_bookings, refresh_all
 
 W1, W2, W3, W4, W5 = (date(2026, 4, 6) + timedelta(days=7 * n) for n in range(5))
 
@@ -25,25 +25,6 @@ def open_location(conn, location_id: str, opened_on: date | None = None) -> None
     add_location(conn, location_id, opened_on=opened_on)
     for weekday in ("mon", "tue", "wed", "thu", "fri"):
         add_capacity(conn, location_id, weekday, "09:00", "17:00", 1)
-
-
-def week_of_bookings(
-    conn, location_id: str, monday: date, held: int, no_shows: int, *, first_day: int = 0
-) -> None:
-    """`held` one-hour bookings from weekday `first_day` to Friday, the first `no_shows` of them
-    missed, the rest completed."""
-    days = 5 - first_day
-    for n in range(held):
-        day = monday + timedelta(days=first_day + n % days)
-        status = "no_show" if n < no_shows else "completed"
-        add_booking(
-            conn,
-            f"{location_id}-{monday}-{n}",
-            location_id,
-            f"{location_id}-p{n}",
-            f"{day} {9 + n // days:02d}:00",
-            status=status,
-        )
 
 
 def no_show(conn, week: date, locations=None, scope=EVERYTHING) -> dict:
@@ -69,7 +50,7 @@ def test_attention_starts_after_weeks_outside_and_stays_while_outside(engine):
     with engine.begin() as conn:
         open_location(conn, "rock")
         for week, missed in ((W1, 1), (W2, 2), (W3, 3), (W4, 2)):
-            week_of_bookings(conn, "rock", week, 20, missed)
+            add_week_of_bookings(conn, "rock", week, 20, missed)
         refresh_all(conn)
         at_w2 = no_show(conn, W2)["rock"]
         at_w3 = attention_rows(conn, W3, "no_show_rate_pct")
@@ -87,7 +68,7 @@ def test_attention_stops_after_a_whole_week_back_inside(engine):
     with engine.begin() as conn:
         open_location(conn, "rock")
         for week, missed in ((W1, 2), (W2, 3), (W3, 1), (W4, 2)):
-            week_of_bookings(conn, "rock", week, 20, missed)
+            add_week_of_bookings(conn, "rock", week, 20, missed)
         refresh_all(conn)
         assert attention_rows(conn, W2, "no_show_rate_pct")[0]["since"] == W1
         assert attention_rows(conn, W3, "no_show_rate_pct") == []
@@ -102,7 +83,7 @@ def test_a_week_with_too_few_bookings_counts_neither_way(engine):
     with engine.begin() as conn:
         open_location(conn, "rock")
         for week, held, missed in ((W1, 20, 2), (W2, 19, 5), (W3, 20, 2), (W4, 19, 0), (W5, 20, 0)):
-            week_of_bookings(conn, "rock", week, held, missed)
+            add_week_of_bookings(conn, "rock", week, held, missed)
         refresh_all(conn)
         at_w2 = no_show(conn, W2)["rock"]
         at_w3 = attention_rows(conn, W3, "no_show_rate_pct")
@@ -141,8 +122,8 @@ def test_a_location_that_opened_mid_period_is_judged_from_its_first_open_week(en
     # W4, since W3.
     with engine.begin() as conn:
         open_location(conn, "rock", opened_on=W3 + timedelta(days=2))
-        week_of_bookings(conn, "rock", W3, 12, 0, first_day=2)
-        week_of_bookings(conn, "rock", W4, 20, 0)
+        add_week_of_bookings(conn, "rock", W3, 12, 0, first_day=2)
+        add_week_of_bookings(conn, "rock", W4, 20, 0)
         refresh_all(conn)
         before = attention_status(conn, scope=EVERYTHING, locations=None, week=W2)
         at_w3 = attention_status(conn, scope=EVERYTHING, locations=None, week=W3)
@@ -161,8 +142,8 @@ def test_a_location_row_wins_over_the_every_location_row(engine):
         open_location(conn, "rock")
         open_location(conn, "pike")
         for location_id in ("rock", "pike"):
-            week_of_bookings(conn, location_id, W1, 20, 2)
-            week_of_bookings(conn, location_id, W2, 20, 3)
+            add_week_of_bookings(conn, location_id, W1, 20, 2)
+            add_week_of_bookings(conn, location_id, W2, 20, 3)
         refresh_all(conn)
         set_targets(
             conn, [["*", "no_show_rate_pct", None, 8, 2], ["rock", "no_show_rate_pct", None, 12, 1]]
@@ -190,8 +171,8 @@ def test_a_manager_sees_only_their_locations_attention(engine):
         open_location(conn, "rock")
         open_location(conn, "pike")
         for location_id in ("rock", "pike"):
-            week_of_bookings(conn, location_id, W1, 20, 3)
-            week_of_bookings(conn, location_id, W2, 20, 3)
+            add_week_of_bookings(conn, location_id, W1, 20, 3)
+            add_week_of_bookings(conn, location_id, W2, 20, 3)
         refresh_all(conn)
         manager = Scope(allowed=frozenset({"pike"}))
         asked_all = needs_attention(conn, scope=manager, week=W2, locations=None)
@@ -223,8 +204,8 @@ def test_the_command_prints_the_list_and_exits_zero_either_way(db_url, engine, c
     # Opened on W1, 50 % utilization in W1 and W2, no no-shows, no requests.
     with engine.begin() as conn:
         open_location(conn, "rock", opened_on=W1)
-        week_of_bookings(conn, "rock", W1, 20, 0)
-        week_of_bookings(conn, "rock", W2, 20, 0)
+        add_week_of_bookings(conn, "rock", W1, 20, 0)
+        add_week_of_bookings(conn, "rock", W2, 20, 0)
         refresh_all(conn)
         # Utilization 0-100 %: everything is inside its target.
         set_targets(conn, [["*", "utilization_pct", 0, 100, 2]])
