@@ -9,6 +9,7 @@ week, so the default period is the 12 weeks 2026-01-26 .. 2026-04-19. With `*` u
 from pathlib import Path
 
 import pytest
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from tests.builders import two_clinics_one_missing_infusions as build
@@ -18,14 +19,19 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
+    # Open as an admin without a sign-in provider: DASHBOARD_AUTH=off on a loopback address.
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    monkeypatch.setenv("DASHBOARD_AUTH", "off")
+
     def make(targets: list[list]) -> AppTest:
         url = f"sqlite:///{tmp_path / 'attention.sqlite'}"
         build(url, targets)
         monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("DASHBOARD_AUTH", "off")
         return AppTest.from_file(APP, default_timeout=60)
 
-    return make
+    yield make
+    config.set_option("server.address", before)
 
 
 def test_the_panel_lists_who_needs_attention_first_with_a_link_to_its_view(app):
