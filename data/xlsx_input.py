@@ -1,10 +1,12 @@
 """Read one contract file from an XLSX workbook: the sheet named like the kind, else the first.
 
 A workbook is a zip of XML parts, so a small upload can inflate enormously. Before anything is
-parsed, the zip's own directory is checked against `MAX_UNZIPPED_BYTES` and `MAX_RATIO`; the
-sheet is then read within `MAX_ROWS`, `MAX_COLUMNS` and `MAX_CELLS`, whatever size it declares.
+parsed, the zip's own directory is checked against `MAX_PARTS`, `MAX_UNZIPPED_BYTES` and
+`MAX_RATIO`; the sheet is then read within `MAX_ROWS`, `MAX_COLUMNS` and `MAX_CELLS`, whatever
+size it declares.
 """
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -13,12 +15,15 @@ import pandas as pd
 
 from data.contract import RowError
 
+MAX_PARTS = 10_000  # zip members: a workbook has a few per sheet; each costs memory to list
 MAX_UNZIPPED_BYTES = 128 * 1024 * 1024  # all parts of the workbook together, unzipped
 MAX_RATIO = 100  # unzipped / zipped size of any part bigger than RATIO_FROM_BYTES
 RATIO_FROM_BYTES = 1024 * 1024
 MAX_ROWS = 1_048_576  # Excel's last row: rows after it are not read
 MAX_COLUMNS = 256  # header cells read; a contract file has fewer than ten columns
 MAX_CELLS = 10_000_000  # rows kept x header width: Excel's last row of a ten-column file fits
+# The zip's end record and its comment of up to 64 KiB close the file.
+_END_RECORD_SEARCH = 22 + 0xFFFF
 
 UNREADABLE = "not a readable Excel workbook"
 
@@ -44,6 +49,9 @@ def read_xlsx_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | R
 
 def _zip_refusal(path: Path) -> str | None:
     """Why the file cannot be opened as a workbook, judged from its zip directory alone."""
+    parts = _declared_parts(path)
+    if parts is not None and parts > MAX_PARTS:
+        return f"{UNREADABLE}: it holds more than {MAX_PARTS:,} parts"
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -62,6 +70,23 @@ def _zip_refusal(path: Path) -> str | None:
                 f"from {part.compress_size:,}, more than {MAX_RATIO} times (a zip bomb?)"
             )
     return None
+
+
+def _declared_parts(path: Path) -> int | None:
+    """How many members the zip's end record declares (read before `zipfile` reads them all)."""
+    try:
+        with path.open("rb") as stream:
+            stream.seek(0, 2)
+            stream.seek(max(0, stream.tell() - _END_RECORD_SEARCH))
+            tail = stream.read()
+    except OSError:
+        return None  # zipfile says why next
+    found = tail.rfind(b"PK\x05\x06")
+    if found < 0 or len(tail) < found + 12:
+        return None  # not a zip: zipfile says so next
+    (parts,) = struct.unpack_from("<H", tail, found + 10)
+    # 0xFFFF: the count is in a ZIP64 record, which no workbook of accepted size needs.
+    return MAX_PARTS + 1 if parts == 0xFFFF else parts
 
 
 class _TooBig(Exception):

@@ -105,6 +105,14 @@ def zip_bomb_workbook(path: Path, blanks_mib: int) -> Path:
     return _write_zip(path, parts)
 
 
+def many_parts_workbook(path: Path, extra_parts: int) -> Path:
+    """A valid bookings workbook with `extra_parts` empty members besides its own."""
+    parts = {name: _Part.of(data) for name, data in _parts(bookings_workbook(path)).items()}
+    empty = _Part.of(b"")
+    parts.update((f"xl/media/empty{n}.bin", empty) for n in range(extra_parts))
+    return _write_zip(path, parts)
+
+
 def workbook_with_sheet(path: Path, sheet_xml: bytes) -> Path:
     """A bookings workbook whose sheet XML is replaced by `sheet_xml`."""
     parts = _parts(bookings_workbook(path))

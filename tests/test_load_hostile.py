@@ -59,6 +59,10 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         lambda folder: hostile.zip_bomb_workbook(folder / "bookings.xlsx", 100),
         "{path}: not a readable Excel workbook: its part xl/worksheets/sheet1.xml unzips",
     ),
+    "workbook of too many parts": (
+        lambda folder: hostile.many_parts_workbook(folder / "bookings.xlsx", 10_000),
+        "{path}: not a readable Excel workbook: it holds more than 10,000 parts",
+    ),
     "xlsx that is not a zip": (
         lambda folder: _csv(folder / "bookings.xlsx", HEADER + _row(1)),
         "{path}: not a readable Excel workbook (not a zip archive, as every .xlsx file is)",
