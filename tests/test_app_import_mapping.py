@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from data.load import import_files
 from queries import schema
 from queries.db import open_database
+from tests.test_app_import_page import ADMIN, AUTH
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -26,11 +27,12 @@ LOCATIONS = (
 def url(tmp_path, monkeypatch) -> str:
     (tmp_path / "locations.csv").write_text(LOCATIONS)
     url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    (tmp_path / "users.csv").write_text(f"email,role,locations\n{ADMIN},admin,\n")
     engine = open_database(url)
-    import_files(engine, [tmp_path / "locations.csv"])
+    import_files(engine, [tmp_path / "locations.csv", tmp_path / "users.csv"])
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DASHBOARD_AUTH", "off")  # an admin without a sign-in provider
+    monkeypatch.delenv("DASHBOARD_AUTH", raising=False)
     monkeypatch.setenv("PATIENT_REF_KEY", KEY)
     return url
 
@@ -45,6 +47,8 @@ def _bookings(url: str) -> int:
 
 def _upload(name: str, content: bytes) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = AUTH  # a signed-in admin
+    at.user = {"is_logged_in": True, "email": ADMIN, "email_verified": True}
     at.run()
     at.switch_page("app_pages/import_files.py").run()
     at.file_uploader(key="import_uploads").set_value((name, content, "text/csv")).run()

@@ -5,6 +5,7 @@ The app is served on a database holding the locations `arlington` and `bethesda`
 """
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,14 +41,16 @@ def upload_export(page: Page, base: str, export: Path = EXPORT) -> None:
     page.goto(f"{base}/import_files")
     wait_settled(page)
     page.locator("input[type='file']").set_input_files(str(export))
-    expect(
-        page.get_by_text("Map the export's columns").or_(page.get_by_text("Recognised"))
-    ).to_be_visible(timeout=60_000)
+    # The step's heading, or the notice of a recognised mapping (not the page's intro text).
+    opened = page.get_by_role("heading", name="Map the export's columns").or_(
+        page.get_by_text(re.compile("^Recognised by its columns"))
+    )
+    expect(opened).to_be_visible(timeout=60_000)
     wait_settled(page)
 
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick `option` in the select box labelled `label`."""
     page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click(timeout=30_000)
     wait_settled(page)

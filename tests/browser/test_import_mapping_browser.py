@@ -28,15 +28,19 @@ def test_an_export_goes_through_the_mapping_step_and_is_recognised_next_time(tmp
         upload_export(page, base)
         expect(
             page.get_by_text("Never read or stored (patient details): Patient Name")
-        ).to_be_visible()
-        expect(page.get_by_text("'Spravato Monitoring' is not mapped to a value")).to_be_visible()
+        ).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("'Spravato Monitoring' is not mapped to a value")).to_be_visible(
+            timeout=30_000
+        )
         import_button = page.get_by_role("button", name="Save the mapping and import")
-        expect(import_button).to_be_disabled()
+        expect(import_button).to_be_disabled(timeout=30_000)
 
         choose(page, "Spravato Monitoring", "other")
-        expect(page.get_by_text("No errors: the import would store every row.")).to_be_visible()
+        expect(page.get_by_text("No errors: the import would store every row.")).to_be_visible(
+            timeout=30_000
+        )
         preview = page.get_by_test_id("stDataFrame").first
-        expect(preview).to_be_visible()
+        expect(preview).to_be_visible(timeout=30_000)
         assert _bookings(url) == 0
 
         import_button.click()
@@ -44,7 +48,11 @@ def test_an_export_goes_through_the_mapping_step_and_is_recognised_next_time(tmp
         assert _bookings(url) == 8
 
         upload_export(page, base)
-        expect(page.get_by_text("Recognised by its columns: mapping appointments")).to_be_visible()
+        expect(
+            page.get_by_text("Recognised by its columns: mapping appointments (bookings).")
+        ).to_be_visible(timeout=30_000)
         wait_settled(page)
-        expect(page.get_by_role("button", name="Save the mapping and import")).to_be_enabled()
+        expect(page.get_by_role("button", name="Save the mapping and import")).to_be_enabled(
+            timeout=30_000
+        )
         browser.close()
