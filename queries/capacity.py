@@ -2,12 +2,13 @@
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Unpack
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, literal, select, union_all
 
 from queries.calendar_table import week_start as week_start_of
-from queries.page_filters import location_condition, week_range
+from queries.page_filters import PeriodArgs, period_condition, week_range
 from queries.schema import bookings, calendar
 from queries.scope import Scope
 from queries.vocabulary import ALL, OCCUPYING, WEEKDAY_LABELS
@@ -24,13 +25,7 @@ def _greatest(a, b):
 
 
 def occupied_rooms_by_weekday_hour(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """Average rooms occupied per weekday and hour of the day over the period, summed over the
     selected locations: `weekday` (Mon..Sun), `hour` (0..23), `occupied_rooms` (2 dp).
@@ -39,7 +34,7 @@ def occupied_rooms_by_weekday_hour(
     only; time past midnight is not carried into the next day). The average divides the room-
     minutes in each cell by 60 × the number of such weekdays in the period.
     """
-    first, last = week_range(start, end, week_start)
+    first, last = week_range(period["start"], period["end"], week_start)
     # Bookings share a handful of start times and durations: counting each (weekday, start,
     # duration) once before the 24-hour join cuts the rows joined from every booking to a few
     # hundred, and the sum comes out the same.
@@ -52,9 +47,10 @@ def occupied_rooms_by_weekday_hour(
         )
         .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
         .where(
-            bookings.c.start_date.between(first, last),
+            period_condition(
+                bookings.c.start_date, bookings.c.location_id, week_start=week_start, **period
+            ),
             bookings.c.status.in_(list(OCCUPYING)),
-            location_condition(bookings.c.location_id, scope=scope, locations=locations),
         )
         .group_by(calendar.c.weekday, bookings.c.start_minute, bookings.c.duration_minutes)
         .subquery("alike")
@@ -87,20 +83,12 @@ def occupied_rooms_by_weekday_hour(
 
 
 def utilization_by_location_and_week(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """Room utilization per week and location (with the pooled `ALL` rows), taken from the weekly
     metrics: `week_start`, `location_id`, `available_room_hours`, `booked_room_hours`,
     `utilization_pct`."""
-    table = weekly_metrics(
-        conn, scope=scope, locations=locations, start=start, end=end, week_start=week_start
-    )
+    table = weekly_metrics(conn, week_start=week_start, **period)
     return table[
         [
             "week_start",

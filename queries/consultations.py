@@ -1,14 +1,12 @@
 """Consultation requests for the Consultations page: volume, mix, response times and the funnel."""
 
-from collections.abc import Iterable
-from datetime import date
+from typing import Unpack
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, literal, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
-from queries.page_filters import period_condition, week_column
+from queries.page_filters import PeriodArgs, period_condition, week_column
 from queries.schema import bookings, calendar, consultations
-from queries.scope import Scope
 from queries.vocabulary import ALL, SERIES_LENGTH
 
 # Upper bounds (minutes, inclusive) of the response-time buckets; the 60-minute edge matches
@@ -30,28 +28,8 @@ FUNNEL_STAGES = [
 ]
 
 
-def _in_period(
-    *, scope: Scope, locations: Iterable[str] | None, start: date, end: date, week_start: str
-) -> ColumnElement[bool]:
-    return period_condition(
-        consultations.c.received_date,
-        consultations.c.location_id,
-        scope=scope,
-        locations=locations,
-        start=start,
-        end=end,
-        week_start=week_start,
-    )
-
-
 def requests_by_week_and_channel(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """Requests received per week and channel: `week_start`, `channel`, `requests`."""
     week = week_column(week_start)
@@ -59,8 +37,11 @@ def requests_by_week_and_channel(
         select(week.label("week_start"), consultations.c.channel, func.count().label("requests"))
         .select_from(consultations.join(calendar, calendar.c.day == consultations.c.received_date))
         .where(
-            _in_period(
-                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            period_condition(
+                consultations.c.received_date,
+                consultations.c.location_id,
+                week_start=week_start,
+                **period,
             )
         )
         .group_by(week, consultations.c.channel)
@@ -72,12 +53,9 @@ def requests_by_week_and_channel(
 def indication_mix(
     conn: Connection,
     *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
     week_start: str = "mon",
     with_network: bool = False,
+    **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """Requests received in the period per location and indication: `location_id`, `indication`,
     `requests` (and the pooled `ALL` rows `with_network`)."""
@@ -88,8 +66,11 @@ def indication_mix(
             func.count().label("requests"),
         )
         .where(
-            _in_period(
-                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            period_condition(
+                consultations.c.received_date,
+                consultations.c.location_id,
+                week_start=week_start,
+                **period,
             )
         )
         .group_by(consultations.c.location_id, consultations.c.indication)
@@ -102,13 +83,7 @@ def indication_mix(
 
 
 def response_time_distribution(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """Requests in the period by time to first contact: `bucket` (in display order), `requests`.
 
@@ -121,8 +96,11 @@ def response_time_distribution(
     stmt = (
         select(bucket, func.count().label("requests"))
         .where(
-            _in_period(
-                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            period_condition(
+                consultations.c.received_date,
+                consultations.c.location_id,
+                week_start=week_start,
+                **period,
             )
         )
         .group_by(bucket)
@@ -137,12 +115,9 @@ def response_time_distribution(
 def funnel_by_location(
     conn: Connection,
     *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
     week_start: str = "mon",
     with_network: bool = False,
+    **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """How far the requests received in the period got, per location: `location_id`, `stage`,
     `requests` (stages in `FUNNEL_STAGES` order; the pooled `ALL` rows `with_network`).
@@ -173,8 +148,11 @@ def funnel_by_location(
             tally(series),
         )
         .where(
-            _in_period(
-                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            period_condition(
+                consultations.c.received_date,
+                consultations.c.location_id,
+                week_start=week_start,
+                **period,
             )
         )
         .group_by(consultations.c.location_id)

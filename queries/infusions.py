@@ -1,15 +1,13 @@
 """Infusion bookings for the Infusions page: outcomes over time and no-shows by weekday."""
 
-from collections.abc import Iterable
-from datetime import date
+from typing import Unpack
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from queries.metric_definitions import STATUS_COUNTS, column
-from queries.page_filters import period_condition, week_column, week_range
+from queries.page_filters import PeriodArgs, period_condition, week_column, week_range
 from queries.schema import bookings, calendar
-from queries.scope import Scope
 from queries.vocabulary import ALL, BOOKING_STATUSES, WEEKDAY_LABELS
 
 # The chart's order: the outcomes first, the bookings still to come last.
@@ -18,28 +16,8 @@ NO_SHOW_RATE = column("no_show_rate_pct")
 NO_SHOW_HELD = NO_SHOW_RATE.formula.denominator
 
 
-def _in_period(
-    *, scope: Scope, locations: Iterable[str] | None, start: date, end: date, week_start: str
-) -> ColumnElement[bool]:
-    return period_condition(
-        bookings.c.start_date,
-        bookings.c.location_id,
-        scope=scope,
-        locations=locations,
-        start=start,
-        end=end,
-        week_start=week_start,
-    )
-
-
 def bookings_by_week_and_status(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """Bookings starting in each week by status: `week_start`, `status`, `bookings`.
 
@@ -51,14 +29,14 @@ def bookings_by_week_and_status(
         select(week.label("week_start"), bookings.c.status, func.count().label("bookings"))
         .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
         .where(
-            _in_period(
-                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            period_condition(
+                bookings.c.start_date, bookings.c.location_id, week_start=week_start, **period
             )
         )
         .group_by(week, bookings.c.status)
     )
     counts = {(week_day, status): n for week_day, status, n in conn.execute(stmt).all()}
-    first, last = week_range(start, end, week_start)
+    first, last = week_range(period["start"], period["end"], week_start)
     weeks = pd.date_range(first, last, freq="7D").date
     rows = [
         {"week_start": w, "status": status, "bookings": int(counts.get((w, status), 0))}
@@ -69,13 +47,7 @@ def bookings_by_week_and_status(
 
 
 def no_shows_by_location_and_weekday(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Iterable[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """No-show rate per location and weekday, plus pooled `ALL` rows: `location_id`, `weekday`
     (Mon..Sun), `no_shows`, `held`, `no_show_rate_pct`.
@@ -96,8 +68,8 @@ def no_shows_by_location_and_weekday(
         )
         .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
         .where(
-            _in_period(
-                scope=scope, locations=locations, start=start, end=end, week_start=week_start
+            period_condition(
+                bookings.c.start_date, bookings.c.location_id, week_start=week_start, **period
             ),
             bookings.c.status.in_(list(counted)),
         )

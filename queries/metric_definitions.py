@@ -18,9 +18,8 @@ HIGHER = "higher is better"
 LOWER = "lower is better"
 NEUTRAL = "neutral"
 
-# The per-day counts the report sums over days and locations; every metric is computed from them
-# (besides the median, which is taken over the requests themselves).
-SUMMED_COUNTS = (
+# The counts kept per location and local day (`daily_location_stats`, queries/derived.py).
+DAILY_COUNTS = (
     "consult_requests",
     "contacted_within_1h",
     "consults_completed",
@@ -34,8 +33,11 @@ SUMMED_COUNTS = (
     "booster_infusions",
     "series_completions",
     "booked_minutes",
-    "available_minutes",
 )
+# What the report sums over days and locations: the daily counts and the available room-minutes
+# (from capacity). Every metric is computed from them, besides the median, which is taken over
+# the requests themselves.
+SUMMED_COUNTS = (*DAILY_COUNTS, "available_minutes")
 
 
 def round_half_up(numerator: int, denominator: int, decimals: int) -> float | None:
@@ -107,6 +109,20 @@ STATUS_COUNTS = {
 # Bookings that were due and held a room: the no-show rate's denominator, and the parts of
 # `infusions_scheduled` that are columns of their own (safe_export withholds by them).
 HELD = ("infusions_completed", "no_shows", "late_cancellations")
+
+
+def _room_hours(name: str, minutes: str, definition: str, label: str) -> MetricColumn:
+    """A room-hours column: summed room-minutes ÷ 60, to two decimals."""
+    return MetricColumn(
+        name,
+        "ratio",
+        "(2 dp) " + definition,
+        2,
+        label=label,
+        unit="h",
+        formula=Ratio(minutes, scale=1, per=60),
+    )
+
 
 WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
     MetricColumn(
@@ -228,23 +244,17 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         label="Series completed",
         direction=HIGHER,
     ),
-    MetricColumn(
+    _room_hours(
         "available_room_hours",
-        "ratio",
-        "(2 dp) available room-minutes of the week's seven days ÷ 60 (see the capacity file)",
-        2,
-        label="Room-hours available",
-        unit="h",
-        formula=Ratio("available_minutes", scale=1, per=60),
+        "available_minutes",
+        "available room-minutes of the week's seven days ÷ 60 (see the capacity file)",
+        "Room-hours available",
     ),
-    MetricColumn(
+    _room_hours(
         "booked_room_hours",
-        "ratio",
-        "(2 dp) sum of `duration_minutes` of the week's occupying bookings ÷ 60",
-        2,
-        label="Room-hours booked",
-        unit="h",
-        formula=Ratio("booked_minutes", scale=1, per=60),
+        "booked_minutes",
+        "sum of `duration_minutes` of the week's occupying bookings ÷ 60",
+        "Room-hours booked",
     ),
     MetricColumn(
         "utilization_pct",

@@ -1,14 +1,14 @@
 """The Overview page's headline figures: one week from the weekly report, against its past."""
 
-from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Unpack
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from queries.metric_definitions import column
+from queries.page_filters import ScopeArgs
 from queries.period import period_metrics
-from queries.scope import Scope
 from queries.vocabulary import ALL
 from queries.weekly import weekly_metrics
 
@@ -46,12 +46,7 @@ def _plain(value) -> float | None:
 
 
 def kpi_summary(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Sequence[str] | None,
-    week: date,
-    week_start: str = "mon",
+    conn: Connection, *, week: date, week_start: str = "mon", **chosen: Unpack[ScopeArgs]
 ) -> pd.DataFrame:
     """The headline metrics of the pooled (`ALL`) report row for the week starting `week`, with the
     week before and the 12 weeks before it: one row per card, columns `KPI_COLUMNS`.
@@ -63,17 +58,13 @@ def kpi_summary(
     history_start = week - timedelta(days=7 * 12)
     # One report for the 12 weeks before and the week itself: the cards read two of its weeks,
     # the averages the other twelve.
-    report = weekly_metrics(
-        conn, scope=scope, locations=locations, start=history_start, end=week,
-        week_start=week_start,
-    )  # fmt: skip
+    report = weekly_metrics(conn, start=history_start, end=week, week_start=week_start, **chosen)
     report = report[report["location_id"] == ALL]
     recent = report[report["week_start"] >= previous].set_index("week_start")
     history = report[report["week_start"] < week]
     pooled = period_metrics(
-        conn, scope=scope, locations=locations, start=history_start, end=previous,
-        week_start=week_start,
-    )  # fmt: skip
+        conn, start=history_start, end=previous, week_start=week_start, **chosen
+    )
     pooled = pooled[pooled["location_id"] == ALL]
 
     rows = []

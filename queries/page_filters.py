@@ -1,13 +1,33 @@
-"""Building blocks shared by the page-level queries: the week range and the location condition."""
+"""Building blocks shared by the page-level queries: their arguments, the week range and the
+location condition."""
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TypedDict
 
 from sqlalchemy import ColumnElement, and_, false, true
 
 from queries.calendar_table import week_start as week_start_of
 from queries.schema import calendar
 from queries.scope import Scope
+
+
+class ScopeArgs(TypedDict):
+    """The keyword arguments naming what a query may read: who reads (`scope`) and which
+    locations (None: every one the scope allows)."""
+
+    scope: Scope
+    locations: Iterable[str] | None
+
+
+class PeriodArgs(ScopeArgs):
+    """The keyword arguments of a query over a period, besides `week_start`: `scope`,
+    `locations` and the whole weeks holding `start`..`end`. A query declares them as
+    `**period: Unpack[PeriodArgs]`, so every caller still names each one."""
+
+    start: date
+    end: date
+
 
 # Allowlist: the only calendar columns a week can be bucketed by.
 WEEK_COLUMNS = {"mon": calendar.c.week_mon, "sun": calendar.c.week_sun}
@@ -53,7 +73,7 @@ def period_condition(
     locations: Iterable[str] | None,
     start: date,
     end: date,
-    week_start: str,
+    week_start: str = "mon",
 ) -> ColumnElement[bool]:
     """Rows whose local `day` is in the selection's whole weeks, at a location the scope allows."""
     first, last = week_range(start, end, week_start)

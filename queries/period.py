@@ -5,15 +5,14 @@ lives in one place: counts are sums over the period's days, rates come from the 
 the median is taken over the period's requests.
 """
 
-from collections.abc import Sequence
-from datetime import date
+from typing import Unpack
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from queries.metric_definitions import METRICS
+from queries.page_filters import PeriodArgs
 from queries.report import metrics_table
-from queries.scope import Scope
 from queries.vocabulary import ALL
 
 PERIOD_COLUMNS = ["location_id", *(metric.name for metric in METRICS)]
@@ -22,20 +21,16 @@ PERIOD_COLUMNS = ["location_id", *(metric.name for metric in METRICS)]
 def period_metrics(
     conn: Connection,
     *,
-    scope: Scope,
-    locations: Sequence[str] | None,
-    start: date,
-    end: date,
     week_start: str = "mon",
     response_rows: pd.DataFrame | None = None,
+    **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """The weekly report's metrics for the whole weeks holding `start`..`end`, one row per selected
     location then `ALL`: `location_id` and the report's columns 3-19. `response_rows`, if given,
     is `report.response_seconds` for the same arguments, and the requests are not read again."""
     table = metrics_table(
-        conn, scope=scope, locations=locations, start=start, end=end, week_start=week_start,
-        whole_period=True, response_rows=response_rows,
-    )  # fmt: skip
+        conn, week_start=week_start, whole_period=True, response_rows=response_rows, **period
+    )
     if table.empty:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
     return table[PERIOD_COLUMNS].reset_index(drop=True)

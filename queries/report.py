@@ -11,18 +11,20 @@ the registry's formula (queries/metric_definitions.py).
 from collections.abc import Sequence
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Unpack
 
 import pandas as pd
 from sqlalchemy import Connection, exists, func, or_, select
 
 from queries.metric_definitions import (
+    DAILY_COUNTS,
     METRICS,
     SUMMED_COUNTS,
     WEEKLY_COLUMN_NAMES,
     WEEKLY_COLUMNS,
     column,
 )
-from queries.page_filters import week_column, week_range
+from queries.page_filters import PeriodArgs, week_column, week_range
 from queries.schema import (
     calendar,
     capacity,
@@ -45,13 +47,10 @@ Key = tuple[date, str]
 def metrics_table(
     conn: Connection,
     *,
-    scope: Scope,
-    locations: Sequence[str] | None,
-    start: date,
-    end: date,
     week_start: str = "mon",
     whole_period: bool = False,
     response_rows: pd.DataFrame | None = None,
+    **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """The report's 19 columns for the whole weeks holding `start`..`end`: for each bucket, one
     row per selected location, then `ALL` pooling them. A bucket is a week, or `whole_period`
@@ -61,8 +60,7 @@ def metrics_table(
     the locations read. Unknown location ids raise ValueError. `response_rows`, if given, is
     `response_seconds` for the same arguments, and the requests are not read again.
     """
-    first, last = _whole_weeks(start, end, week_start)
-    selected = _selected_locations(conn, scope, locations)
+    first, last, selected = _weeks_and_locations(conn, period, week_start)
     week = week_column(week_start)
     if whole_period:
         bucket, buckets = WHOLE_PERIOD, [first]
@@ -96,13 +94,7 @@ def metrics_table(
 
 
 def response_seconds(
-    conn: Connection,
-    *,
-    scope: Scope,
-    locations: Sequence[str] | None,
-    start: date,
-    end: date,
-    week_start: str = "mon",
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """The contacted requests the medians are taken over, for the weeks holding `start`..`end`:
     `week`, `location_id`, `seconds` (whole seconds to first contact).
@@ -110,9 +102,16 @@ def response_seconds(
     Read once, it serves `metrics_table` per week and over the whole period for the same
     arguments (their `response_rows`), so a page showing both reads the requests once.
     """
-    first, last = _whole_weeks(start, end, week_start)
-    selected = _selected_locations(conn, scope, locations)
+    first, last, selected = _weeks_and_locations(conn, period, week_start)
     return _response_seconds(conn, week_column(week_start), selected, first, last)
+
+
+def _weeks_and_locations(
+    conn: Connection, period: PeriodArgs, week_start: str
+) -> tuple[date, date, list[str]]:
+    """The first and last day of the period's whole weeks, and the locations read."""
+    first, last = _whole_weeks(period["start"], period["end"], week_start)
+    return first, last, _selected_locations(conn, period["scope"], period["locations"])
 
 
 def _selected_locations(
@@ -131,7 +130,7 @@ def _day_stat_sums(
     conn: Connection, week, selected: list[str], first: date, last: date
 ) -> dict[Key, dict[str, int]]:
     s = daily_location_stats.c
-    names = [name for name in SUMMED_COUNTS if name in s]
+    names = list(DAILY_COUNTS)
     stmt = (
         select(
             week.label("week"), s.location_id, *(func.sum(s[name]).label(name) for name in names)

@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
 )
 
+from queries.metric_definitions import DAILY_COUNTS
+
 metadata = MetaData()
 
 locations = Table(
@@ -111,26 +113,14 @@ bookings = Table(
     Index("ix_bookings_patient", "patient_ref", "starts_at"),
 )
 
-# Per location and local day, every count the weekly report sums; kept current by
+# Per location and local day, every count the weekly report sums (`DAILY_COUNTS`); kept current by
 # `queries.derived.refresh_after_import` so reports read days, not raw bookings.
 daily_location_stats = Table(
     "daily_location_stats",
     metadata,
     Column("location_id", ForeignKey("locations.location_id"), primary_key=True),
     Column("day", Date, primary_key=True),
-    Column("consult_requests", Integer, nullable=False),
-    Column("contacted_within_1h", Integer, nullable=False),
-    Column("consults_completed", Integer, nullable=False),
-    Column("consults_converted", Integer, nullable=False),
-    Column("infusions_scheduled", Integer, nullable=False),
-    Column("infusions_completed", Integer, nullable=False),
-    Column("no_shows", Integer, nullable=False),
-    Column("late_cancellations", Integer, nullable=False),
-    Column("cancellations", Integer, nullable=False),
-    Column("new_patients", Integer, nullable=False),
-    Column("booster_infusions", Integer, nullable=False),
-    Column("series_completions", Integer, nullable=False),
-    Column("booked_minutes", Integer, nullable=False),
+    *(Column(name, Integer, nullable=False) for name in DAILY_COUNTS),
 )
 
 users = Table(

@@ -8,27 +8,25 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Unpack
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from queries.db import default_url, open_database
-from queries.page_filters import WEEK_COLUMNS
+from queries.page_filters import WEEK_COLUMNS, PeriodArgs
 from queries.report import metrics_table
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
-from queries.scope import EVERYTHING, Scope
+from queries.scope import EVERYTHING
 
 
 def weekly_metrics(
     conn: Connection,
     *,
-    scope: Scope,
-    locations: Sequence[str] | None,
-    start: date,
-    end: date,
     week_start: str = "mon",
     response_rows: pd.DataFrame | None = None,
+    **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """The weekly report for the weeks holding `start`..`end`: the spec's 19 columns, in order.
 
@@ -36,10 +34,7 @@ def weekly_metrics(
     the locations read. Unknown location ids raise ValueError. `response_rows`, if given, is
     `report.response_seconds` for the same arguments, and the requests are not read again.
     """
-    return metrics_table(
-        conn, scope=scope, locations=locations, start=start, end=end, week_start=week_start,
-        response_rows=response_rows,
-    )  # fmt: skip
+    return metrics_table(conn, week_start=week_start, response_rows=response_rows, **period)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
