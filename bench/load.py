@@ -32,8 +32,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from dashboard.filters import latest_complete_week
 from queries import catalog
+from queries.calendar_table import latest_complete_week
 from queries.db import default_url, open_database
 from queries.scope import EVERYTHING
 
@@ -94,7 +94,12 @@ async def open_view(stream_url: str, query: str, timeout: float) -> View:
     try:
         async with asyncio.timeout(timeout):
             async with connect(
-                stream_url, subprotocols=["streamlit"], max_size=None, compression=None
+                stream_url,
+                subprotocols=["streamlit"],
+                max_size=None,
+                compression=None,
+                open_timeout=None,
+                ping_interval=None,
             ) as socket:
                 back = BackMsg()
                 back.rerun_script.query_string = query
