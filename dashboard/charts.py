@@ -164,18 +164,21 @@ def weekly_trend(
     column: str,
     *,
     title: str,
-    unit: str,
     colours: Mapping[str, str],
     names: Mapping[str, str],
+    unit: str | None = None,
     include_network: bool = True,
     band: Band | None = None,
 ) -> go.Figure:
     """One line per location (and the pooled network in black) of a weekly report column, over
-    the target `band` (shaded) when one is given.
+    the target `band` (shaded) when one is given. The y axis is titled `unit`, by default the
+    column's unit in the metric registry.
 
     With more locations than `MAX_LOCATIONS` only the pooled line is drawn, even where
     `include_network` is False (a count's total next to the locations' own counts flattens them).
     """
+    if unit is None:
+        unit = metric_column(column).unit
     pooled = pools_locations(weekly)
     if pooled:
         weekly = weekly[weekly["location_id"] == NETWORK]
@@ -395,7 +398,7 @@ def utilization(
     """Weekly utilization per location against the target band (shaded)."""
     low, high = band
     return weekly_trend(
-        table, "utilization_pct", title=title, unit="%", colours=colours, names=names,
+        table, "utilization_pct", title=title, colours=colours, names=names,
         band=Band(low, high, f"{low:g}-{high:g}%"),
     )  # fmt: skip
 

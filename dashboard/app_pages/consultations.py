@@ -44,7 +44,7 @@ st.caption(
 weekly = loaders.weekly(query)
 conversion = charts.weekly_trend(
     weekly, "consult_conversion_pct", title="Do completed consults lead to treatment?",
-    unit="%", **named,
+    **named,
 )  # fmt: skip
 rising = [week for week in weekly["week_start"].unique() if sel.still_rising(week)]
 if rising:

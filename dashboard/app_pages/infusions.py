@@ -22,7 +22,7 @@ weekly = loaders.weekly(query)
 left, right = st.columns(2)
 left.plotly_chart(
     charts.weekly_trend(
-        weekly, "no_show_rate_pct", title="Are no-shows rising?", unit="%",
+        weekly, "no_show_rate_pct", title="Are no-shows rising?",
         colours=ctx.colours, names=ctx.names,
     )
 )  # fmt: skip
