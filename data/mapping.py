@@ -239,6 +239,8 @@ def _source_problems(name: str, source: Source, column, known: set[str]) -> list
         found.append(f"{name}: values, rules and otherwise refine a source column")
     if source.values and source.rules:
         found.append(f"{name}: give values or rules, not both")
+    if source.format is not None and (problem := _format_problem(source.format)):
+        found.append(f"{name}: format '{source.format}' cannot be read: {problem}")
     if source.format is not None and not (
         isinstance(column.type, Timestamp) or source.minutes_between is not None
     ):
@@ -255,6 +257,15 @@ def _source_problems(name: str, source: Source, column, known: set[str]) -> list
             if value is not None and value != "" and value.lower() not in allowed:
                 found.append(f"{name}: '{value}' is not one of {', '.join(allowed)}")
     return found
+
+
+def _format_problem(form: str) -> str | None:
+    """Why a date format is unusable (a bad % directive), or None."""
+    try:
+        pd.to_datetime(pd.Series(["2026-01-01"]), format=form, errors="coerce")
+    except ValueError as problem:
+        return str(problem)
+    return None
 
 
 def check(mapping: ExportMapping) -> ExportMapping:

@@ -88,6 +88,9 @@ def timestamp_format(values: pd.Series) -> str | bool | None:
     sample = sample[sample != ""].head(SAMPLE)
     if sample.empty:
         return False
+    # Every format here starts with a date of three numbers: anything else is no timestamp.
+    if not sample.str.contains(r"^[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}").all():
+        return False
     iso = pd.to_datetime(sample, format="ISO8601", errors="coerce")
     if iso.notna().all() and sample.str.contains(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").all():
         return None
@@ -112,10 +115,12 @@ def propose(
     `locations` (id -> display name) lets a location column's values be matched to stored ids.
     """
     usable = [str(c) for c in frame.columns if not identifying(str(c))]
+    # Each column's timestamp format is read once: every field weighs every column by it.
+    timed = {c: timestamp_format(frame[c]) for c in usable}
     used: set[str] = set()
     fields: dict[str, Source] = {}
     for column in SPECS[kind].columns:
-        best = _best_column(column, frame, [c for c in usable if c not in used])
+        best = _best_column(column, frame, [c for c in usable if c not in used], timed)
         if best is None:
             continue
         if column.name == HASHED_FIELD:
@@ -129,28 +134,31 @@ def propose(
             values = {v: _location(v, locations) for v in distinct_values(frame, best)}
             fields[column.name] = Source(column=best, values=values)
         elif isinstance(column.type, Timestamp):
-            form = timestamp_format(frame[best])
-            fields[column.name] = Source(column=best, format=form or None)
+            fields[column.name] = Source(column=best, format=timed[best] or None)
         else:
             fields[column.name] = Source(column=best)
         used.add(best)
     if kind == "bookings" and "duration_minutes" not in fields:
-        between = _start_and_end(frame, usable)
+        between = _start_and_end(usable, timed)
         if between is not None:
             fields["duration_minutes"] = Source(
-                minutes_between=between, format=timestamp_format(frame[between[0]]) or None
+                minutes_between=between, format=timed[between[0]] or None
             )
     headers = tuple(str(c) for c in frame.columns)
     ordered = {c: fields[c] for c in SPECS[kind].names if c in fields}
     return ExportMapping(name, kind, headers, ordered)
 
 
-def _best_column(column, frame: pd.DataFrame, candidates: list[str]) -> str | None:
+def _best_column(
+    column, frame: pd.DataFrame, candidates: list[str], timed: Mapping[str, object]
+) -> str | None:
     scored = []
     for candidate in candidates:
         by_name = _name_score(column.name, candidate)
-        score = by_name + _value_score(column, frame[candidate])
-        if score >= 2 and by_name > 0:
+        if by_name == 0:
+            continue
+        score = by_name + _value_score(column, frame[candidate], timed[candidate] is not False)
+        if score >= 2:
             scored.append((score, -candidates.index(candidate), candidate))
     return max(scored)[2] if scored else None
 
@@ -165,9 +173,7 @@ def _name_score(field: str, header: str) -> int:
     return 0
 
 
-def _value_score(column, values: pd.Series) -> int:
-    form = timestamp_format(values)
-    looks_timed = form is not False
+def _value_score(column, values: pd.Series, looks_timed: bool) -> int:
     if isinstance(column.type, Timestamp):
         return 2 if looks_timed else -3
     if looks_timed:
@@ -181,8 +187,8 @@ def _value_score(column, values: pd.Series) -> int:
     return 0
 
 
-def _start_and_end(frame: pd.DataFrame, usable: list[str]) -> tuple[str, str] | None:
-    timed = [c for c in usable if timestamp_format(frame[c]) is not False]
-    starts = [c for c in timed if re.search(r"start|begin|from", c.lower())]
-    ends = [c for c in timed if re.search(r"end|finish|stop|until", c.lower())]
+def _start_and_end(usable: list[str], timed: Mapping[str, object]) -> tuple[str, str] | None:
+    clocks = [c for c in usable if timed[c] is not False]
+    starts = [c for c in clocks if re.search(r"start|begin|from", c.lower())]
+    ends = [c for c in clocks if re.search(r"end|finish|stop|until", c.lower())]
     return (starts[0], ends[0]) if starts and ends else None

@@ -252,3 +252,11 @@ def test_a_proposal_reads_names_and_values_and_leaves_unclear_values_open():
     assert problems(proposal) == [
         "kind: source value 'Spravato Monitoring' is not mapped to a value"
     ]
+
+
+def test_a_date_format_with_a_bad_directive_is_refused_in_the_mapping():
+    found = problems(_bookings(starts_at=Source(column="Start", format="%d.%m.%Y %Q")))
+    assert found == [
+        "starts_at: format '%d.%m.%Y %Q' cannot be read: 'Q' is a bad directive in format "
+        "'%d.%m.%Y %Q'"
+    ]
