@@ -2,8 +2,8 @@
 
 A workbook is a zip of XML parts, so a small upload can inflate enormously. Before anything is
 parsed, the zip's own directory is checked against `MAX_PARTS`, `MAX_UNZIPPED_BYTES` and
-`MAX_RATIO`; the sheet is then read within `MAX_ROWS`, `MAX_COLUMNS` and `MAX_CELLS`, whatever
-size it declares.
+`MAX_RATIO`; the sheet is then read within `MAX_ROWS`, `MAX_COLUMNS`, `MAX_CELLS` and
+`MAX_CELL_CHARS`, whatever size it declares.
 """
 
 import struct
@@ -22,6 +22,7 @@ RATIO_FROM_BYTES = 1024 * 1024
 MAX_ROWS = 1_048_576  # Excel's last row: rows after it are not read
 MAX_COLUMNS = 256  # header cells read; a contract file has fewer than ten columns
 MAX_CELLS = 10_000_000  # rows kept x header width: Excel's last row of a ten-column file fits
+MAX_CELL_CHARS = 32_767  # Excel's own limit: only a crafted file holds a longer text
 # The zip's end record and its comment of up to 64 KiB close the file.
 _END_RECORD_SEARCH = 22 + 0xFFFF
 
@@ -41,7 +42,7 @@ def read_xlsx_file(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray] | R
     try:
         return _read_sheet(path, kind)
     except _TooBig as problem:
-        return RowError(str(path), problem.row, "", "", str(problem))
+        return RowError(str(path), problem.row, problem.column, problem.value, str(problem))
     except Exception as problem:  # openpyxl raises many kinds on a malformed workbook
         reason = f"{UNREADABLE} ({type(problem).__name__}: {problem})"
         return RowError(str(path), 0, "", "", reason)
@@ -90,9 +91,9 @@ def _declared_parts(path: Path) -> int | None:
 
 
 class _TooBig(Exception):
-    def __init__(self, reason: str, row: int) -> None:
+    def __init__(self, reason: str, row: int, column: str = "", value: str = "") -> None:
         super().__init__(reason)
-        self.row = row
+        self.row, self.column, self.value = row, column, value
 
 
 def _read_sheet(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -115,6 +116,10 @@ def _read_sheet(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
             if (len(body) + 1) * width > MAX_CELLS:
                 reason = f"more than {MAX_CELLS:,} cells (rows x columns); save big files as CSV"
                 raise _TooBig(reason, number)
+            for column, value in enumerate(cells):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    reason = f"longer than {MAX_CELL_CHARS:,} characters (Excel's limit for a cell)"
+                    raise _TooBig(reason, number, str(header[column] or ""), value)
             body.append(cells)
             numbers.append(number)
     finally:

@@ -129,18 +129,32 @@ def _inline(reference: str, value: object) -> str:
     return f'<c r="{reference}" t="inlineStr"><is><t>{value}</t></is></c>'
 
 
+def _cells(number: int, values: tuple) -> str:
+    return "".join(_inline(f"{c}{number}", v) for c, v in zip("ABCDEFG", values, strict=True))
+
+
+def long_cell_workbook(path: Path, characters: int) -> Path:
+    """A good booking on row 2; on row 3 a booking_id longer than Excel lets a cell be."""
+    long_row = ("b" * characters, *BOOKING_ROW[1:])
+    xml = (
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
+        f'<row r="1">{_cells(1, BOOKING_HEADER)}</row>'
+        f'<row r="2">{_cells(2, BOOKING_ROW)}</row>'
+        f'<row r="3">{_cells(3, long_row)}</row>'
+        "</sheetData></worksheet>"
+    )
+    return workbook_with_sheet(path, xml.encode())
+
+
 def huge_dimension_workbook(path: Path) -> Path:
     """One good booking, in a sheet that claims all of Excel's 16,384 x 1,048,576 cells.
 
     Its header has a cell in the last column, and cells sit in the last row and far past it.
     """
-    letters = "ABCDEFG"
-    header = "".join(_inline(f"{c}1", v) for c, v in zip(letters, BOOKING_HEADER, strict=True))
-    row = "".join(_inline(f"{c}2", v) for c, v in zip(letters, BOOKING_ROW, strict=True))
     xml = (
         f'<worksheet xmlns="{MAIN_NS}"><dimension ref="A1:XFD1048576"/><sheetData>'
-        f'<row r="1">{header}{_inline("XFD1", "wide")}</row>'
-        f'<row r="2">{row}</row>'
+        f'<row r="1">{_cells(1, BOOKING_HEADER)}{_inline("XFD1", "wide")}</row>'
+        f'<row r="2">{_cells(2, BOOKING_ROW)}</row>'
         f'<row r="1048576">{_inline("XFD1048576", 1)}</row>'
         f'<row r="4000000000">{_inline("A4000000000", 1)}</row>'
         "</sheetData></worksheet>"

@@ -63,6 +63,12 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         lambda folder: hostile.many_parts_workbook(folder / "bookings.xlsx", 10_000),
         "{path}: not a readable Excel workbook: it holds more than 10,000 parts",
     ),
+    "cell longer than Excel allows": (
+        lambda folder: hostile.long_cell_workbook(folder / "bookings.xlsx", 40_000),
+        "{path}:3: column 'booking_id' = '"
+        + "b" * 80
+        + "…': longer than 32,767 characters (Excel's limit for a cell)",
+    ),
     "xlsx that is not a zip": (
         lambda folder: _csv(folder / "bookings.xlsx", HEADER + _row(1)),
         "{path}: not a readable Excel workbook (not a zip archive, as every .xlsx file is)",
