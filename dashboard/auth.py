@@ -194,6 +194,7 @@ def admin_pages(viewer: Viewer) -> list[st.Page]:
         return []
     return [
         st.Page("app_pages/import_files.py", title="Import", icon=":material/upload_file:"),
+        st.Page("app_pages/targets.py", title="Targets", icon=":material/flag:"),
         st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:"),
     ]
 

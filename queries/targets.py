@@ -18,6 +18,7 @@ from queries.page_filters import location_condition
 from queries.schema import locations as locations_table
 from queries.schema import targets
 from queries.scope import Scope
+from queries.vocabulary import ALL
 
 EVERY_LOCATION = "*"
 DEFAULT_WEEKS = 2
@@ -181,7 +182,10 @@ def outside_targets(table: pd.DataFrame, effective: pd.DataFrame) -> pd.DataFram
         for metric in table.columns:
             if metric == "location_id" or pd.isna(row[metric]):
                 continue
-            target = by_location.get((row["location_id"], metric), shared.get(metric))
+            if row["location_id"] == ALL:
+                target = shared.get(metric)
+            else:
+                target = by_location.get((row["location_id"], metric))
             if target is not None and target.outside(float(row[metric])):
                 flags.at[index, metric] = True
     return flags

@@ -3,6 +3,7 @@
     python scripts/screenshots.py [--db URL] [--location arlington --location bethesda]
                                   [--start YYYY-MM-DD --end YYYY-MM-DD] [--out docs/screenshots]
     python scripts/screenshots.py --mapping-step [--out docs/screenshots]
+    python scripts/screenshots.py --attention [--db URL] [--out docs/screenshots]
 
 Starts `streamlit run` on a free port against `--db` (default: the demo database the app uses),
 opens every page with the link `?location=...&start=...&end=...` in a 1400-pixel-wide window and
@@ -12,6 +13,9 @@ their default period (the last 12 complete weeks).
 `--mapping-step` instead takes the Import page's mapping step (`mapping-step.png`): the shipped
 appointment export uploaded to a fresh database with two locations, its one unmapped value
 mapped, the preview showing.
+
+`--attention` takes the Overview's "Needs attention" panel for every location and the default
+period (`attention.png`), from its heading to the cards' heading.
 """
 
 import argparse
@@ -102,6 +106,28 @@ def shoot_mapping_step(out: Path) -> None:
         browser.close()
 
 
+def shoot_attention(base: str, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(base)
+        wait_settled(page, timeout=120_000)
+        top = page.get_by_role("heading", name="Needs attention").bounding_box()
+        bottom = page.get_by_role("heading", name="Week of").bounding_box()
+        main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+        clip = {
+            "x": main["x"],
+            "y": top["y"] - 16,
+            "width": main["width"],
+            "height": bottom["y"] - top["y"],
+        }
+        target = out / "attention.png"
+        page.screenshot(path=str(target), clip=clip)
+        sys.stdout.write(f"{target}: {target.stat().st_size // 1024} KB\n")
+        browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="database URL (default: the app's own)")
@@ -110,12 +136,16 @@ def main() -> int:
     parser.add_argument("--end", help="last day, YYYY-MM-DD")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--mapping-step", action="store_true", help="the Import mapping step")
+    parser.add_argument("--attention", action="store_true", help="the Needs attention panel")
     args = parser.parse_args()
     if args.mapping_step:
         shoot_mapping_step(args.out)
         return 0
     with dashboard_server(normalise_url(args.db or default_url())) as base:
-        shoot(base, args.out, args.locations, args.start, args.end)
+        if args.attention:
+            shoot_attention(base, args.out)
+        else:
+            shoot(base, args.out, args.locations, args.start, args.end)
     return 0
 
 
