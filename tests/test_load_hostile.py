@@ -2,8 +2,8 @@
 
 Each file is made here, in tmp_path (some inflate to gigabytes), and tried two ways: through
 `python -m data.load` in a process limited to 1 GiB of address space and a timeout, and through
-`import_files`, the Import page's path, on both databases. The database holds the two-weeks
-fixture first; it must hold exactly that afterwards.
+`import_files`, the Import page's path, on both databases; a few also through the Import page
+itself. The database holds the two-weeks fixture first; it must hold exactly that afterwards.
 """
 
 import resource
@@ -22,6 +22,9 @@ from queries import schema
 from queries.db import make_engine
 from tests import hostile_files as hostile
 from tests.conftest import TWO_WEEKS
+from tests.test_app_import_page import _admin_app as admin_app
+from tests.test_app_import_page import _upload as upload
+from tests.test_app_import_page import clinic as _clinic  # noqa: F401 (a fixture)
 from tests.test_load_cli import run_cli
 
 MEMORY_LIMIT = 1 << 30  # the importer of a small file needs under half of it
@@ -241,3 +244,32 @@ def test_a_small_workbook_past_the_unzipped_size_cap_is_refused_before_parsing(
 def test_an_error_echoes_at_most_80_characters_of_a_value_on_one_line():
     error = RowError("bookings.csv", 3, "booking_id", "ab\n\x1b[31m" + "x" * 2_000_000, "bad")
     assert str(error) == ("bookings.csv:3: column 'booking_id' = 'ab  [31m" + "x" * 72 + "…': bad")
+
+
+@pytest.mark.usefixtures("_clinic")
+def test_the_import_page_lists_each_hostile_file_refused_and_applies_the_rest(tmp_path):
+    """The Import page itself (AppTest): each hostile file is one row of the errors table, the
+    good file of the same upload is applied; no traceback, no "unexpected error"."""
+    files = {"locations.csv": (TWO_WEEKS / "locations.csv").read_bytes()}
+    for case, name in (
+        ("zip bomb past the size cap", "bookings.xlsx"),
+        ("2 MB field on line 3", "consultations.csv"),
+        ("NUL byte", "closures.csv"),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        files[name] = CASES[case][0](folder).read_bytes()
+    at = upload(admin_app(), files)
+    assert not at.exception
+    assert "Applied: locations.csv (2 rows)" in at.success[0].value
+    [refused] = at.error
+    assert refused.value.startswith("Refused, nothing from these files was stored: ")
+    table = at.dataframe[0].value
+    assert table[["file", "line"]].values.tolist() == [
+        ["closures.csv", 3],
+        ["bookings.xlsx", 0],
+        ["consultations.csv", 3],
+    ]
+    assert table["reason"].tolist()[0] == "a NUL byte: binary data, not text"
+    assert table["reason"].tolist()[1].startswith("not a readable Excel workbook: it unzips to ")
+    assert table["reason"].tolist()[2] == "a line longer than 100,000 bytes (no contract row is)"
