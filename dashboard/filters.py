@@ -5,6 +5,7 @@ every location) and `week_start=sun` when weeks start on Sunday. Parsing is pure
 without a browser; `sidebar()` draws the widgets and keeps the link in step with them.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from dashboard.loaders import Query
 from queries.calendar_table import FIRST_DAY, LAST_DAY, latest_complete_week
 from queries.calendar_table import week_start as week_start_of
 from queries.metric_definitions import conversion_final_from
+from queries.page_filters import longest_start
 from queries.vocabulary import WEEK_STARTS
 
 PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52 weeks": 52}
@@ -64,11 +66,34 @@ def matching_preset(start: date, end: date, latest_week: date) -> str:
     return CUSTOM
 
 
+# Notices name a value from the link at most this long, then "…".
+LINK_TEXT_CHARACTERS = 40
+# Unknown locations named one by one up to this many; beyond it, only their number.
+NAMED_UNKNOWN = 3
+# The characters Markdown, or Streamlit's `:icon:` and `:color[...]` directives, read as markup
+# inside a line (the text never starts a line, so `#`, `-` and `1.` cannot start a block).
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>|~:$&^])")
+
+
+def link_text(value: str) -> str:
+    """A value from the link as literal Markdown text: one line, at most
+    `LINK_TEXT_CHARACTERS` characters and "…", every markup character escaped."""
+    text = "".join(char if char.isprintable() else " " for char in value)
+    if len(text) > LINK_TEXT_CHARACTERS:
+        text = text[:LINK_TEXT_CHARACTERS] + "…"
+    return _MARKUP.sub(r"\\\1", text)
+
+
+def capped_start(start: date, end: date, week_start: str) -> date:
+    """`start`, or the first day of the last five years to `end` if the selection is longer."""
+    return max(start, longest_start(end, week_start))
+
+
 def _parse_day(text: str, name: str, notices: list[str]) -> date | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        notices.append(f"The link's {name} date “{text}” is not a date like 2026-03-02.")
+        notices.append(f"The link's {name} date “{link_text(text)}” is not a date like 2026-03-02.")
         return None
     if not FIRST_DAY <= day <= LAST_DAY:
         notices.append(f"The link's {name} date {day} is outside the years 2000-2099.")
@@ -96,14 +121,21 @@ def parse_params(
             week_start = week_values[-1]
         else:
             notices.append(
-                f"The link's week start “{week_values[-1]}” is not mon or sun; "
+                f"The link's week start “{link_text(week_values[-1])}” is not mon or sun; "
                 "weeks start on Monday."
             )
 
     requested = list(dict.fromkeys(params.get("location", [])))
-    unknown = [loc for loc in requested if loc not in known_locations]
-    if unknown:
-        notices.append("Unknown location in the link, left out: " + ", ".join(unknown) + ".")
+    known = set(known_locations)
+    unknown = [loc for loc in requested if loc not in known]
+    if len(unknown) > NAMED_UNKNOWN:
+        notices.append(f"{len(unknown):,} unknown locations in the link, left out.")
+    elif unknown:
+        notices.append(
+            "Unknown location in the link, left out: "
+            + ", ".join(link_text(loc) for loc in unknown)
+            + "."
+        )
     chosen = [loc for loc in known_locations if loc in requested]
     if requested and not chosen:
         notices.append("None of the link's locations exist; showing every location.")
@@ -127,6 +159,12 @@ def parse_params(
             )
     elif any(given.values()):
         notices.append("Showing the last 12 weeks instead.")
+    if (capped := capped_start(start, end, week_start)) > start:
+        notices.append(
+            f"The link's {start} to {end} is longer than five years, the longest selection; "
+            f"showing the five years from {capped}."
+        )
+        start = capped
     return Selection(locations, start, end, week_start, latest_week), notices
 
 
@@ -231,6 +269,13 @@ def sidebar(
             start, end = picked if len(picked) == 2 else state["f_shown_range"]
         else:
             start, end = preset_range(preset, latest_week)
+        if (capped := capped_start(start, end, week_start)) > start:
+            st.warning(
+                f"A selection covers at most five years: showing {capped:%d %b %Y} to "
+                f"{end:%d %b %Y}.",
+                icon=":material/date_range:",
+            )
+            start = capped
         state["f_shown_range"] = (start, end)
         first, last = week_start_of(start, week_start), week_start_of(end, week_start)
         st.caption(

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, false, true
 from queries.calendar_table import week_start as week_start_of
 from queries.schema import calendar
 from queries.scope import Scope
+from queries.vocabulary import MAX_SELECTION_WEEKS
 
 
 class ScopeArgs(TypedDict):
@@ -42,14 +43,27 @@ def week_column(week_start: str) -> ColumnElement:
 
 
 def week_range(start: date, end: date, week_start: str = "mon") -> tuple[date, date]:
-    """First and last day of the whole weeks from the week holding `start` to the one holding `end`.
+    """First and last day of the whole weeks from the week holding `start` to the one holding `end`;
+    ValueError for more than `MAX_SELECTION_WEEKS` weeks.
 
     The weekly metrics report every week whose start lies between the week starts of `start` and
     `end`; the pages use the same days so their figures agree with it.
     """
     first = week_start_of(start, week_start)
     last = week_start_of(end, week_start) + timedelta(days=6)
+    weeks = (last - first).days // 7 + 1
+    if weeks > MAX_SELECTION_WEEKS:
+        # One bound for every reader: a longer range would read and hold years of rows at once.
+        raise ValueError(
+            f"{start} to {end} covers {weeks} weeks; a selection covers at most "
+            f"{MAX_SELECTION_WEEKS} weeks (five years)"
+        )
     return first, last
+
+
+def longest_start(end: date, week_start: str = "mon") -> date:
+    """The first day of the longest selection that ends with the week holding `end`."""
+    return week_start_of(end, week_start) - timedelta(days=7 * (MAX_SELECTION_WEEKS - 1))
 
 
 def location_condition(

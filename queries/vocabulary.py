@@ -28,3 +28,7 @@ CONSULT_STATUSES = ("pending", "scheduled", "completed", "no_show", "cancelled")
 SERIES_LENGTH = 6
 # Consult conversion counts a completed booking up to this long after the consult.
 CONVERSION_WINDOW = timedelta(days=30)
+
+# The longest selection a page, a download or the weekly command covers: five years of whole
+# weeks. Longer ones are refused (command line) or cut to their last five years (the app).
+MAX_SELECTION_WEEKS = 261

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from queries.db import default_url, open_database
-from queries.page_filters import WEEK_COLUMNS, PeriodArgs
+from queries.page_filters import WEEK_COLUMNS, PeriodArgs, week_range
 from queries.report import metrics_table
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
@@ -65,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the report for `--start`..`--end` to `--out` as CSV or XLSX."""
     args = _parse_args(argv)
     fmt = args.format or ("xlsx" if args.out.suffix.lower() == ".xlsx" else "csv")
+    if args.start <= args.end:
+        try:
+            week_range(args.start, args.end, args.week_start)
+        except ValueError as error:  # before the database is opened
+            sys.stderr.write(f"error: {error}; write one report per five years\n")
+            return 2
     engine = open_database(args.db or default_url())
     try:
         with engine.connect() as conn:
