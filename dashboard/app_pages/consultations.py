@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, loaders
 from dashboard.filters import context
+from dashboard.targets_view import band
 from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
@@ -44,7 +45,7 @@ st.caption(
 weekly = loaders.weekly(query)
 conversion = charts.weekly_trend(
     weekly, "consult_conversion_pct", title="Do completed consults lead to treatment?",
-    **named,
+    band=band(loaders.effective_targets(query), "consult_conversion_pct"), **named,
 )  # fmt: skip
 rising = [week for week in weekly["week_start"].unique() if sel.still_rising(week)]
 if rising:

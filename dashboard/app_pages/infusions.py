@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, formats, loaders
 from dashboard.filters import context
+from dashboard.targets_view import band
 from queries.metric_definitions import column
 from queries.vocabulary import ALL_SELECTED, WEEKDAY_LABELS
 
@@ -24,6 +25,7 @@ left.plotly_chart(
     charts.weekly_trend(
         weekly, "no_show_rate_pct", title="Are no-shows rising?",
         colours=ctx.colours, names=ctx.names,
+        band=band(loaders.effective_targets(query), "no_show_rate_pct"),
     )
 )  # fmt: skip
 if note := charts.pooled_note(weekly):
