@@ -181,13 +181,16 @@ def _value_map(
     locations: dict[str, str],
     key: str,
 ) -> Source:
-    """Every distinct source value with the contract value it stands for; none may stay empty."""
+    """Every distinct source value (of the file, and of the saved map) with the contract value it
+    stands for; none may stay empty."""
     values = distinct_values(frame, choice)
     if len(values) > MAX_VALUES:
         st.error(f"'{choice}' holds more than {MAX_VALUES} different values: it is no code column")
         return Source(column=choice)
     targets = list(locations) if column.name == "location_id" else list(column.type.allowed)
     known = proposed.values if proposed is not None and proposed.column == choice else {}
+    # A saved mapping keeps the values earlier exports held, though this one does not.
+    values += [value for value in known if value not in values]
     table = {}
     st.caption(f"Each value of '{choice}' as {column.name}:")
     cells = st.columns(3)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from data.load import import_files
+from data.mapping_store import saved_mapping
 from queries import schema
 from queries.db import open_database
 from tests.test_app_import_page import ADMIN, AUTH
@@ -110,3 +111,24 @@ def test_an_unmapped_status_in_a_recognised_export_is_shown_before_anything_is_s
     ]
     assert again.button(key="map_import").disabled
     assert _bookings(url) == 8
+
+    # The saved mapping opens in the editor with the new value listed, to be mapped.
+    again.toggle(key="map_change").set_value(True).run()
+    assert again.selectbox(key="map_bookings_status_v_No Show").value == "no_show"
+    again.selectbox(key="map_bookings_status_v_Rescheduled").set_value("cancelled").run()
+    assert not again.button(key="map_import").disabled
+    again.button(key="map_import").click().run()
+    assert [s.value for s in again.success][-1] == "Applied: week-49.csv (8 rows)"
+    engine = open_database(url)
+    saved = saved_mapping(engine, "week-48").fields["status"].values
+    engine.dispose()
+    assert saved == {
+        "Checked Out": "completed",
+        "Arrived": "completed",
+        "Late Canceled": "late_cancel",
+        "Canceled": "cancelled",
+        "Rescheduled": "cancelled",
+        "Clinician Canceled": "cancelled",
+        "Scheduled": "scheduled",
+        "No Show": "no_show",
+    }
