@@ -98,7 +98,10 @@ def shoot_mapping_step(out: Path) -> None:
         upload_export(page, base)
         choose(page, "Spravato Monitoring", "other")
         page.get_by_text("No errors: the import would store every row.").wait_for()
-        page.set_viewport_size({"width": WIDTH, "height": content_height(page) + 40})
+        page.get_by_role("button", name="Save the mapping and import").wait_for()
+        wait_settled(page)
+        page.wait_for_timeout(800)
+        page.set_viewport_size({"width": WIDTH, "height": content_height(page) + 160})
         page.wait_for_timeout(400)
         target = out / "mapping-step.png"
         page.screenshot(path=str(target))
