@@ -1,13 +1,13 @@
 """Warm-up: each process computes the default view before the first visitor asks for it.
 
 On with `DASHBOARD_WARMUP=on` (scripts/serve sets it for its replicas). The first run of the
-app in a process starts one background thread. It loads, into the ordinary cached loaders, the
-Overview's default selection (every location the viewer may see, the last 12 complete weeks)
-for every scope the users list grants, every location first; on a demo or open database, for
-every location. Each is computed with that scope and keyed by it, exactly as the app asks for
-it, so no one is served a figure outside their scope. The thread then watches the `imports`
-table: after any import, through any replica or `python -m data.load`, it clears this process's
-caches and computes the default views again.
+app in a process (scripts/serve's script health check, before its proxy opens) loads, into the
+ordinary cached loaders, the Overview's default selection (every location the viewer may see,
+the last 12 complete weeks) for every scope the users list grants, every location first; on a
+demo or open database, for every location. Each is computed with that scope and keyed by it,
+exactly as the app asks for it, so no one is served a figure outside their scope. A background
+thread then watches the `imports` table: after any import, through any replica or `python -m
+data.load`, it clears this process's caches and computes the default views again.
 """
 
 import os
@@ -41,7 +41,10 @@ def start(url: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _started(url: str) -> "Warmup":
+    # The first pass runs in the first session (scripts/serve's script health check), which
+    # returns when the views are ready; sessions arriving meanwhile wait for it, not recompute.
     warmup = Warmup(url)
+    warmup.attempt(first=True)
     threading.Thread(target=warmup.run, name="dashboard-warmup", daemon=True).start()
     return warmup
 
@@ -60,19 +63,25 @@ class Warmup:
     def __init__(self, url: str) -> None:
         self.url = url
         self.seen: int | None = None
+        self.warmed = False
         # Set by an import in this process, so the views are computed again without waiting.
         self.woken = threading.Event()
 
     def run(self) -> None:
-        first = True
         while True:
-            try:
-                self.refresh(first=first)
-                first = False
-            except SQLAlchemyError as error:  # the database is down: try again at the next poll
-                LOG.warning("warm-up: %s", str(error).splitlines()[0])
             self.woken.wait(POLL_SECONDS)
             self.woken.clear()
+            self.attempt(first=not self.warmed)
+
+    def attempt(self, *, first: bool) -> None:
+        """`refresh`, logging instead of raising: warming is an optimisation, and a failure must
+        neither break the session that started it nor end the thread."""
+        try:
+            self.refresh(first=first)
+        except SQLAlchemyError as error:  # the database is down: try again at the next poll
+            LOG.warning("warm-up: %s", str(error).splitlines()[0])
+        except Exception:
+            LOG.exception("warm-up failed; it tries again at the next poll")
 
     def refresh(self, *, first: bool) -> None:
         engine = engine_for(self.url)
@@ -87,6 +96,7 @@ class Warmup:
         scopes = self.allowed_scopes(engine)
         for allowed in scopes:
             default_view(self.url, allowed)
+        self.warmed = True
         LOG.info(
             "warm-up: default views of %d scope(s) in %.1f s", len(scopes),
             time.perf_counter() - began,
@@ -120,6 +130,9 @@ def default_view(url: str, allowed: loaders.Allowed) -> None:
     query = loaders.Query(
         url, allowed, selection.locations, selection.start, selection.end, selection.week_start
     )
-    loaders.kpi_summary(query.of_weeks(selection.latest_week, selection.latest_week))
+    latest = query.of_weeks(selection.latest_week, selection.latest_week)
+    loaders.effective_targets(query)
+    loaders.attention_status(latest)
+    loaders.kpi_summary(latest)
     loaders.weekly(query)
     loaders.period_metrics(query)

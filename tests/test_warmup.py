@@ -91,6 +91,8 @@ def test_warm_up_computes_each_scopes_default_view_and_no_other(db_url, reads):
     week = loaders.weekly(query)
     period = loaders.period_metrics(query)
     kpis = loaders.kpi_summary(query.of_weeks(LATEST_WEEK, LATEST_WEEK))
+    loaders.effective_targets(query)
+    loaders.attention_status(query.of_weeks(LATEST_WEEK, LATEST_WEEK))
     assert reads == []
     assert set(week["location_id"]) == {"arlington", "ALL"}
     assert set(period["location_id"]) <= {"arlington", "ALL"}
@@ -111,3 +113,13 @@ def test_warm_up_computes_again_after_an_import_and_not_before(db_url, engine, r
     import_files(engine, [TWO_WEEKS / "locations.csv"])
     warm.refresh(first=False)
     assert {allowed for _, allowed in reads} == {None, ("arlington",), BOTH}
+
+
+def test_a_failing_warm_up_is_logged_and_the_session_goes_on(db_url, reads, monkeypatch):
+    def broken(url, allowed):
+        raise ValueError("a bug in a loader")
+
+    monkeypatch.setattr(warmup, "default_view", broken)
+    warm = warmup.Warmup(db_url)
+    warm.attempt(first=True)  # does not raise
+    assert not warm.warmed
