@@ -7,8 +7,8 @@ included.
 """
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from queries import schema
 from queries.derived import (
     refresh_after_import,
     refresh_all_conversions,
+    refresh_changed,
     sequence_columns,
     sequence_numbers,
 )
@@ -192,41 +193,46 @@ def _booking_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-# Past this many patients, one set-based pass over everything beats refreshing patient by patient.
-FULL_REFRESH_PATIENTS = 50_000
+# Past this many patients or requests, one set-based pass over everything beats refreshing what
+# they changed.
+FULL_REFRESH_KEYS = 50_000
 
 
 @dataclass
 class Touched:
-    """Patients and locations of the rows a file wrote (new and replaced), refreshed at the end.
+    """What the rows a file wrote can change, refreshed once at the end: the patients (bookings)
+    or requests (consultations) of the rows, old values included, and the (location, day) pairs
+    the rows were and are on (`queries.derived.refresh_changed`).
 
     A file written into an empty table touches everything: the whole table is refreshed in
     set-based statements, and no stored row can be replaced, so none is looked up.
     """
 
+    stored_kind: "StoredKind"
     empty: bool
     everything: bool
-    patients: set[str]
-    locations: set[str]
+    keys: set[str] = field(default_factory=set)
+    days: set[tuple[str, date]] = field(default_factory=set)
 
     @classmethod
-    def before(cls, conn: Connection, table: Table) -> "Touched":
-        empty = not conn.execute(select(exists().select_from(table))).scalar()
-        return cls(empty=empty, everything=empty, patients=set(), locations=set())
+    def before(cls, conn: Connection, stored_kind: "StoredKind") -> "Touched":
+        empty = not conn.execute(select(exists().select_from(stored_kind.table))).scalar()
+        return cls(stored_kind, empty=empty, everything=empty)
 
-    def upsert(
-        self, conn: Connection, table: Table, key, frame: pd.DataFrame, progress: Progress
-    ) -> Stored:
+    def upsert(self, conn: Connection, frame: pd.DataFrame, progress: Progress) -> Stored:
         """Write one frame of rows; a duplicate id within the file is the caller's to refuse."""
+        kind = self.stored_kind
+        table, by, day_columns = kind.table, kind.refresh_by, kind.days
         if self.empty:
             _upsert(conn, table, frame, progress, only_new=True)
             return Stored(inserted=len(frame), updated=0)
-        old = _replaced_rows(conn, table, key, frame[key.name])
+        key = table.primary_key.columns[0]
+        old = _replaced_rows(conn, table, key, frame[key.name], [by, "location_id", *day_columns])
         _upsert(conn, table, frame, progress)
         if not self.everything:
-            self.patients.update(_distinct(frame["patient_ref"], old["patient_ref"]))
-            self.locations.update(_distinct(frame["location_id"], old["location_id"]))
-            self.everything = len(self.patients) > FULL_REFRESH_PATIENTS
+            self.keys.update(_distinct(frame[by], old[by]))
+            self.days.update(_located_days([frame, old], day_columns))
+            self.everything = len(self.keys) > FULL_REFRESH_KEYS
         return Stored(inserted=len(frame) - len(old), updated=len(old))
 
     def refresh(
@@ -251,7 +257,13 @@ class Touched:
                 # assumes tiny tables. A bulk-loaded table was analyzed when it was indexed.
                 conn.exec_driver_sql("ANALYZE daily_location_stats, consultations, bookings")
             return
-        refresh_after_import(conn, patient_refs=self.patients, location_ids=self.locations)
+        by_patient = self.stored_kind.refresh_by == "patient_ref"
+        refresh_changed(
+            conn,
+            patients=self.keys if by_patient else (),
+            requests=() if by_patient else self.keys,
+            days=self.days,
+        )
 
 
 class ChunkWriter:
@@ -265,8 +277,7 @@ class ChunkWriter:
         self.conn, self.kind, self.source = conn, kind, source
         self.stored_kind = STORED_KINDS[kind]
         self.table = self.stored_kind.table
-        self.key = self.table.primary_key.columns[0]
-        self.touched = Touched.before(conn, self.table)
+        self.touched = Touched.before(conn, self.stored_kind)
         self.bulk: BulkLoad | None = None
         self.inserted = self.updated = self.rows = 0
 
@@ -285,7 +296,7 @@ class ChunkWriter:
             self.bulk.write(frame, _driver_values)
             self.inserted += len(frame)
         else:
-            stored = self.touched.upsert(self.conn, self.table, self.key, frame, progress or _quiet)
+            stored = self.touched.upsert(self.conn, frame, progress or _quiet)
             self.inserted += stored.inserted
             self.updated += stored.updated
         self.rows += len(rows)
@@ -313,12 +324,27 @@ def _distinct(*columns: pd.Series) -> list[str]:
     return sorted(together.astype(str).unique())
 
 
-def _replaced_rows(conn: Connection, table: Table, key, ids: pd.Series) -> pd.DataFrame:
-    """patient_ref and location_id of the stored rows these ids will replace (old values)."""
-    wanted = [key.name, "patient_ref", "location_id"]
+def _located_days(frames: list[pd.DataFrame], day_columns: tuple[str, ...]) -> set[tuple]:
+    """Every (location_id, local day) that a row of `frames` is on by one of `day_columns`."""
+    pairs = [
+        pd.DataFrame(
+            {"location_id": frame["location_id"], "day": pd.to_datetime(frame[column]).dt.date}
+        )
+        for frame in frames
+        for column in day_columns
+    ]
+    together = pd.concat(pairs, ignore_index=True).dropna().drop_duplicates()
+    return set(zip(together["location_id"].astype(str), together["day"], strict=True))
+
+
+def _replaced_rows(
+    conn: Connection, table: Table, key, ids: pd.Series, columns: list[str]
+) -> pd.DataFrame:
+    """The key and `columns` of the stored rows these ids will replace (old values)."""
+    wanted = list(dict.fromkeys([key.name, *columns]))
     if not conn.execute(select(exists().select_from(table))).scalar():
         return pd.DataFrame(columns=wanted)
-    statement = select(key, table.c.patient_ref, table.c.location_id).where(
+    statement = select(*(table.c[name] for name in wanted)).where(
         key.in_(bindparam("ids", expanding=True))
     )
     found = []
@@ -507,6 +533,11 @@ class StoredKind:
     derived: Derived | None = None
     after_load: AfterLoad | None = None
     replaces: bool = False  # writing replaces what was stored (per location named, or all)
+    # A chunked kind's rows change the derived data of this key (`Touched`): a booking its
+    # patient's numbering and conversions, a consult its own conversion.
+    refresh_by: str = ""
+    # A chunked kind's local-day columns: the days of the daily counts a row feeds.
+    days: tuple[str, ...] = ()
 
     @property
     def chunked(self) -> bool:
@@ -528,12 +559,16 @@ STORED_KINDS: dict[str, StoredKind] = {
             schema.bookings,
             frame=_booking_frame,
             derived=Derived(sequence_columns, sequence_numbers),
+            refresh_by="patient_ref",
+            days=("start_date",),
         ),
         StoredKind(
             "consultations",
             schema.consultations,
             frame=_consultation_frame,
             after_load=refresh_all_conversions,
+            refresh_by="request_id",
+            days=("received_date", "consult_date"),
         ),
     )
 }

@@ -14,8 +14,10 @@ from datetime import date
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     ColumnElement,
     Connection,
+    MetaData,
     Select,
     Table,
     and_,
@@ -30,7 +32,6 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
-    union,
     union_all,
     update,
 )
@@ -138,35 +139,178 @@ def refresh_after_import(
     only; no booking changed) keeps the daily counts taken from bookings and recounts the ones
     taken from consultations.
 
-    `location_ids` must include the old locations of replaced rows: their days are rebuilt in full,
-    because the old dates of a replaced row are no longer known. Other locations where the patients
-    have rows are rebuilt on the days holding those rows (their `new_patients`,
-    `series_completions` and conversions may have moved).
+    Otherwise `refresh_changed` for these patients, every day of these locations rebuilt:
+    `location_ids` must include the old locations of replaced rows, whose old days are not known.
     """
     if patient_refs is None:
         if sequences:
-            _refresh_sequences(conn, None)
+            _refresh_sequences(conn)
         if conversions:
-            _refresh_conversions(conn, None)
+            _refresh_conversions(conn)
         if booking_stats:
             _rebuild_stats(conn, _everywhere)
         else:
             _recount_consultation_stats(conn)
         return
-    patients = sorted(set(patient_refs))
-    for chunk in _chunks(patients):
-        _refresh_sequences(conn, chunk)
-        _refresh_conversions(conn, chunk)
-    full = None if location_ids is None else sorted(set(location_ids))
-    _clear_unlinked_conversions(conn, full)
-    # Past one chunk of patients, one pass over everything beats a pass per chunk
-    # (docs/performance.md).
-    if full is None or len(patients) > CHUNK:
-        _rebuild_stats(conn, _everywhere)
-        return
-    for chunk in _chunks(full):
+    locations = sorted(set(location_ids or ()))
+    _clear_unlinked_conversions(conn, locations)
+    refresh_changed(conn, patients=patient_refs, locations=locations)
+
+
+def refresh_changed(
+    conn: Connection,
+    *,
+    patients: Collection[str] = (),
+    requests: Collection[str] = (),
+    days: Collection[tuple[str, date]] = (),
+    locations: Collection[str] = (),
+) -> None:
+    """Recompute what rows written for these keys can change, and nothing else, in this transaction.
+
+    - `patients` (whose bookings were written, old and new `patient_ref`): their bookings'
+      sequence numbers, and their consults' conversions;
+    - `requests` (consults written): their conversions;
+    - `days` (`location_id`, local day) the written rows were on, before and after: their daily
+      counts, and those of every day holding a row whose sequence number or conversion changed;
+    - `locations`: every day of these (a change of time zone re-dates all their rows).
+    Sequence numbers are taken over each patient's whole history, but only rows whose numbers
+    differ are written, and only their days are counted again; likewise for conversions.
+    """
+    keys = _ChangedKeys(conn, patients=patients, requests=requests, days=days)
+    if keys.patients:
+        _refresh_sequences_of(conn, keys)
+    if keys.patients or keys.requests:
+        _refresh_conversions_of(conn, keys)
+    keys.analyze(CHANGED_DAYS)
+    _rebuild_stats(conn, _on_days(CHANGED_DAYS))
+    for chunk in _chunks(sorted(set(locations))):
         _rebuild_stats(conn, _at_locations(chunk))
-    _rebuild_stats(conn, _on_days_of_patients(patients, besides=full))
+    keys.drop()
+
+
+# What `refresh_changed` works through, in temporary tables of this connection: keys joined in
+# the database rather than sent as lists of bound parameters.
+_CHANGES = MetaData()
+
+
+def _changes_table(name: str, *columns: Column) -> Table:
+    return Table(name, _CHANGES, *columns, prefixes=["TEMPORARY"])
+
+
+CHANGED_PATIENTS = _changes_table(
+    "changed_patients", Column("patient_ref", bookings.c.patient_ref.type, primary_key=True)
+)
+CHANGED_REQUESTS = _changes_table(
+    "changed_requests", Column("request_id", consultations.c.request_id.type, primary_key=True)
+)
+CHANGED_DAYS = _changes_table(
+    "changed_days",
+    Column("location_id", daily_location_stats.c.location_id.type, primary_key=True),
+    Column("day", daily_location_stats.c.day.type, primary_key=True),
+)
+NEW_SEQUENCES = _changes_table(
+    "new_sequences",
+    Column("booking_id", bookings.c.booking_id.type, primary_key=True),
+    Column("completed_seq", bookings.c.completed_seq.type),
+    Column("initial_seq", bookings.c.initial_seq.type),
+)
+FLIPPED_CONVERSIONS = _changes_table(
+    "flipped_conversions", Column("request_id", consultations.c.request_id.type, primary_key=True)
+)
+
+
+class _ChangedKeys:
+    """The temporary tables of one `refresh_changed`, filled with its keys."""
+
+    def __init__(self, conn: Connection, *, patients, requests, days) -> None:
+        self.conn = conn
+        for table in _CHANGES.sorted_tables:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+        self.patients = sorted(set(patients))
+        self.requests = sorted(set(requests))
+        for table, rows in (
+            (CHANGED_PATIENTS, [{"patient_ref": key} for key in self.patients]),
+            (CHANGED_REQUESTS, [{"request_id": key} for key in self.requests]),
+            (CHANGED_DAYS, [{"location_id": loc, "day": day} for loc, day in sorted(set(days))]),
+        ):
+            if rows:
+                conn.execute(insert(table), rows)
+        self.analyze(CHANGED_PATIENTS, CHANGED_REQUESTS, CHANGED_DAYS)
+
+    def analyze(self, *tables: Table) -> None:
+        if self.conn.dialect.name == "postgresql":
+            # Row counts for the planner, which otherwise guesses them for a temporary table.
+            self.conn.exec_driver_sql("ANALYZE " + ", ".join(table.name for table in tables))
+
+    def drop(self) -> None:
+        for table in _CHANGES.sorted_tables:
+            table.drop(self.conn)
+
+
+def _add_days(conn: Connection, source: Select) -> None:
+    """Add (location_id, day) pairs of `source` to `changed_days`, skipping those already there."""
+    statement = _dialect_insert(conn)(CHANGED_DAYS).from_select(
+        ["location_id", "day"], source.where(true())
+    )
+    conn.execute(statement.on_conflict_do_nothing())
+
+
+def _dialect_insert(conn: Connection):
+    """The dialect's INSERT, which can say ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _refresh_sequences_of(conn: Connection, keys: _ChangedKeys) -> None:
+    """Number the changed patients' bookings again; write, and count again, only what moved."""
+    b = bookings.c
+    ranked = (
+        select(
+            b.booking_id,
+            b.completed_seq.label("stored_completed"),
+            b.initial_seq.label("stored_initial"),
+            *sequence_columns(bookings),
+        )
+        .where(b.patient_ref.in_(select(CHANGED_PATIENTS.c.patient_ref)))
+        .subquery("ranked")
+    )
+    moved = select(ranked.c.booking_id, ranked.c.completed_seq, ranked.c.initial_seq).where(
+        or_(
+            ranked.c.stored_completed.is_distinct_from(ranked.c.completed_seq),
+            ranked.c.stored_initial.is_distinct_from(ranked.c.initial_seq),
+        )
+    )
+    conn.execute(insert(NEW_SEQUENCES).from_select(list(moved.selected_columns.keys()), moved))
+    new = NEW_SEQUENCES.c
+    # IN, not a join: SQLite then looks the few renumbered rows up by key rather than scanning.
+    renumbered = b.booking_id.in_(select(new.booking_id))
+    _add_days(conn, select(b.location_id, b.start_date).distinct().where(renumbered))
+    conn.execute(
+        update(bookings)
+        .where(b.booking_id == new.booking_id)
+        .values(completed_seq=new.completed_seq, initial_seq=new.initial_seq)
+    )
+
+
+def _refresh_conversions_of(conn: Connection, keys: _ChangedKeys) -> None:
+    """Check again the consults of the changed patients and the changed requests; flip, and
+    count again, only those whose flag is wrong."""
+    c = consultations.c
+    wrong = c.converted != _converted(consultations)
+    for wanted, present in (
+        (c.patient_ref.in_(select(CHANGED_PATIENTS.c.patient_ref)), keys.patients),
+        (c.request_id.in_(select(CHANGED_REQUESTS.c.request_id)), keys.requests),
+    ):
+        if present:
+            conn.execute(
+                _dialect_insert(conn)(FLIPPED_CONVERSIONS)
+                .from_select(["request_id"], select(c.request_id).where(wanted, wrong))
+                .on_conflict_do_nothing()
+            )
+    flipped = c.request_id.in_(select(FLIPPED_CONVERSIONS.c.request_id))
+    consulted = c.consult_date.is_not(None)
+    _add_days(conn, select(c.location_id, c.consult_date).distinct().where(flipped, consulted))
+    conn.execute(update(consultations).where(flipped).values(converted=not_(c.converted)))
 
 
 def _clear_unlinked_conversions(conn: Connection, location_ids: Sequence[str] | None) -> None:
@@ -227,11 +371,8 @@ def sequence_numbers(source) -> Select:
     ).where(source.c.status == "completed")
 
 
-def _refresh_sequences(conn: Connection, patients: Sequence[str] | None) -> None:
-    ranked = select(bookings.c.booking_id, *sequence_columns(bookings))
-    if patients is not None:
-        ranked = ranked.where(bookings.c.patient_ref.in_(patients))
-    ranked = ranked.subquery("ranked")
+def _refresh_sequences(conn: Connection) -> None:
+    ranked = select(bookings.c.booking_id, *sequence_columns(bookings)).subquery("ranked")
     # Writing only the rows that change keeps a re-import from rewriting (and bloating) the table.
     conn.execute(
         update(bookings)
@@ -280,14 +421,13 @@ def refresh_all_conversions(conn: Connection) -> None:
     conn.execute(update(consultations).where(_converted(consultations)).values(converted=True))
 
 
-def _refresh_conversions(conn: Connection, patients: Sequence[str] | None) -> None:
-    converted = _converted(consultations)
+def _refresh_conversions(conn: Connection) -> None:
     # Only rows whose flag is wrong are written, and a wrong flag's right value is its negation.
-    stmt = update(consultations).where(consultations.c.converted != converted)
-    stmt = stmt.values(converted=not_(consultations.c.converted))
-    if patients is not None:
-        stmt = stmt.where(consultations.c.patient_ref.in_(patients))
-    conn.execute(stmt)
+    conn.execute(
+        update(consultations)
+        .where(consultations.c.converted != _converted(consultations))
+        .values(converted=not_(consultations.c.converted))
+    )
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -325,22 +465,12 @@ def _at_locations(location_ids: Sequence[str]) -> Where:
     return where
 
 
-def _on_days_of_patients(patients: Sequence[str], *, besides: Sequence[str]) -> Where:
-    """The (day, location) pairs holding these patients' rows, at locations not in `besides`."""
-    days = union(
-        select(bookings.c.start_date, bookings.c.location_id).where(
-            bookings.c.patient_ref.in_(patients), bookings.c.location_id.not_in(besides)
-        ),
-        select(consultations.c.consult_date, consultations.c.location_id).where(
-            consultations.c.patient_ref.in_(patients),
-            consultations.c.consult_date.is_not(None),
-            consultations.c.location_id.not_in(besides),
-        ),
-    )
+def _on_days(days: Table) -> Where:
+    """The (location_id, day) pairs listed in `days`."""
 
     def where(table: Table, day: ColumnElement[date]) -> list[ColumnElement[bool]]:
         # (day, location_id): the order of the (date, location_id) indexes on every source.
-        return [tuple_(day, table.c.location_id).in_(days)]
+        return [tuple_(day, table.c.location_id).in_(select(days.c.day, days.c.location_id))]
 
     return where
 
@@ -425,8 +555,7 @@ def _recount_consultation_stats(conn: Connection) -> None:
     # and rewriting every day's row is a large write for nothing.
     counted_before = or_(*(stats.c[name] != 0 for name in CONSULTATION_STATS))
     conn.execute(update(stats).where(counted_before).values(dict.fromkeys(CONSULTATION_STATS, 0)))
-    insert_type = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    counted = insert_type(stats).from_select(
+    counted = _dialect_insert(conn)(stats).from_select(
         ["location_id", "day", *STAT_COLUMNS],
         _daily_stats_select(_everywhere, with_bookings=False).where(true()),
     )

@@ -20,6 +20,7 @@ from queries.report import response_seconds
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics
 from tests.builders import add_consultation, add_location, report
+from tests.week_reexport import week_reexport
 
 TODAY = date(2025, 3, 31)
 START = date(2024, 12, 2)
@@ -84,10 +85,16 @@ def test_weekly_and_period_figures_equal_raw_rows_after_import_and_replacing_rei
     if refresh == "everything":
         # A re-import touching more patients than this refreshes everything, and a
         # consultations file then recounts every day's consultation counts.
-        monkeypatch.setattr(store, "FULL_REFRESH_PATIENTS", 0)
+        monkeypatch.setattr(store, "FULL_REFRESH_KEYS", 0)
     import_frames(engine, frames)
     _check_reports(engine)
     import_frames(engine, _replacements(frames))
+    _check_reports(engine)
+
+
+def test_weekly_and_period_figures_equal_raw_rows_after_a_weeks_reexport(engine, frames):
+    import_frames(engine, frames)
+    import_frames(engine, week_reexport(frames, last_day=TODAY))
     _check_reports(engine)
 
 

@@ -6,15 +6,19 @@ the whole of the derived data, so a stale day or a wrong sequence anywhere fails
 
 import random
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
 
+from data import store
+from data.generate import generate_frames
+from data.load import import_frames
 from queries import derived
 from queries.derived import refresh_after_import
 from queries.schema import bookings, consultations, daily_location_stats
 from tests.builders import add_booking, add_consultation, add_location, refresh_all
+from tests.week_reexport import week_reexport
 
 COUNTS = (
     "consult_requests",
@@ -295,3 +299,37 @@ def test_partial_refreshes_after_random_replacements_match_reference(engine, mon
                 conn, patient_refs=touched_patients, location_ids=touched_locations
             )
             assert_matches_reference(conn)
+
+
+def test_a_weeks_reexport_refreshes_what_it_changed_as_a_full_recompute_would(engine, monkeypatch):
+    today = date(2025, 3, 31)
+    frames = generate_frames(locations=3, years=0.4, seed=11, today=today)
+    import_frames(engine, frames)
+    with engine.connect() as conn:
+        before = stored(conn)
+    week = week_reexport(frames, last_day=today)
+
+    def everything(*_args, **_kwargs):
+        raise AssertionError("a week's re-export refreshed everything")
+
+    monkeypatch.setattr(store, "refresh_after_import", everything)
+    import_frames(engine, week)
+    monkeypatch.undo()
+
+    with engine.begin() as conn:
+        incremental = stored(conn)
+        assert_matches_reference(conn)
+        conn.execute(update(bookings).values(completed_seq=None, initial_seq=None))
+        conn.execute(update(consultations).values(converted=False))
+        conn.execute(delete(daily_location_stats))
+        refresh_all(conn)
+        assert stored(conn) == incremental
+    # The re-export reached beyond its own rows and week: other bookings of its patients were
+    # numbered again, and days weeks back counted again.
+    written = set(week["bookings"]["booking_id"])
+    renumbered = {key for key, value in incremental[0].items() if before[0].get(key) != value}
+    assert renumbered - written
+    week_days = {today - timedelta(days=n) for n in range(-1, 7)}
+    recounted = {key for key, value in incremental[2].items() if before[2].get(key) != value}
+    assert {day for _location, day in recounted} - week_days
+    assert any(before[1][key] != value for key, value in incremental[1].items() if key in before[1])
