@@ -6,13 +6,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-NEXT_BOOKING_STATUS = {
-    "scheduled": "completed",
-    "completed": "no_show",
-    "no_show": "completed",
-    "late_cancel": "cancelled",
-    "cancelled": "late_cancel",
-}
+from bench.files import NEXT_BOOKING_STATUS
+
 MOVED_IN = pd.Timedelta(days=21)
 NEXT_CONSULT_STATUS = {"scheduled": "completed", "completed": "no_show", "no_show": "completed"}
 
