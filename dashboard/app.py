@@ -43,7 +43,7 @@ try:
             st.cache_data.clear()
     # No data is read for anyone the sign-in gate does not admit (dashboard/auth.py).
     viewer = auth.gate(engine)
-    allowed = None if viewer.scope.allowed is None else tuple(sorted(viewer.scope.allowed))
+    allowed = viewer.scope.key()
     location_table = loaders.visible_locations(url, allowed)
     last_activity = loaders.latest_activity_date(url, allowed)
 except SQLAlchemyError as error:

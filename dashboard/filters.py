@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from dashboard.loaders import Query
+from dashboard.loaders import Allowed, Query
 from queries.calendar_table import FIRST_DAY, LAST_DAY, latest_complete_week
 from queries.calendar_table import week_start as week_start_of
 from queries.metric_definitions import conversion_final_from
@@ -296,7 +296,7 @@ class Context:
     """What a page needs besides the selection: where to read, who reads, names and colours."""
 
     url: str
-    allowed: tuple[str, ...] | None
+    allowed: Allowed
     selection: Selection
     names: Mapping[str, str]
     colours: Mapping[str, str]

@@ -26,19 +26,20 @@ from queries import (
 from queries.report import response_seconds
 from queries.report_files import report_filters
 from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
-from queries.scope import Scope
+from queries.scope import EveryLocation, Scope
 from queries.weekly import weekly_metrics
 
 TTL = 600  # seconds: an import shows within ten minutes without a restart
 ENTRIES = 64
 
-Allowed = tuple[str, ...] | None
+# A scope as a cache key (`Scope.key()`): the sorted ids, or EVERY_LOCATION.
+Allowed = tuple[str, ...] | EveryLocation
 
 
 class Query(NamedTuple):
-    """What a page reads: the database, who reads (the scope's allowed ids, None for all), the
-    locations chosen and the whole weeks from `start` to `end`. A tuple of plain values, so it
-    is the cache key as it is."""
+    """What a page reads: the database, who reads (`Scope.key()`: the allowed ids, or
+    EVERY_LOCATION), the locations chosen and the whole weeks from `start` to `end`. A tuple of
+    plain values, so it is the cache key as it is."""
 
     url: str
     allowed: Allowed
@@ -53,7 +54,7 @@ class Query(NamedTuple):
 
 
 def _scoped(url: str, allowed: Allowed, fn: Callable, **arguments):
-    scope = Scope(allowed=None if allowed is None else frozenset(allowed))
+    scope = Scope.from_key(allowed)
     with engine_for(url).connect() as conn:
         return fn(conn, scope=scope, **arguments)
 

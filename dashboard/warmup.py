@@ -23,6 +23,7 @@ from streamlit.logger import get_logger
 from dashboard import auth, filters, loaders
 from dashboard.state import engine_for
 from queries.access import AccessMode, latest_import, listed_scopes
+from queries.scope import EVERYTHING
 
 SETTING = "DASHBOARD_WARMUP"
 POLL_SECONDS = 10.0
@@ -107,14 +108,11 @@ class Warmup:
         if mode is AccessMode.SETUP:
             return []
         if mode is not AccessMode.SIGN_IN:
-            return [None]
+            return [EVERYTHING.key()]
         with engine.connect() as conn:
             scopes = listed_scopes(conn)
         # Never more scopes than a loader keeps entries: later ones would evict the first.
-        return [
-            None if scope.allowed is None else tuple(sorted(scope.allowed))
-            for scope in scopes[: loaders.ENTRIES]
-        ]
+        return [scope.key() for scope in scopes[: loaders.ENTRIES]]
 
 
 def default_view(url: str, allowed: loaders.Allowed) -> None:

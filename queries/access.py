@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, or_, select
 
 from queries.schema import imports, user_locations, users
-from queries.scope import Scope
+from queries.scope import EVERYTHING, Scope
 
 ADMIN = "admin"
 MANAGER = "manager"
@@ -37,7 +37,7 @@ class Viewer:
     @property
     def has_access(self) -> bool:
         """True when there is at least one location they may read (or every location)."""
-        return self.scope.allowed is None or bool(self.scope.allowed)
+        return self.scope.every_location or bool(self.scope.allowed)
 
 
 def normalise_email(email: str) -> str:
@@ -55,7 +55,7 @@ def viewer_for_email(conn: Connection, *, email: str | None) -> Viewer:
         select(users.c.role).where(func.lower(users.c.email) == address)
     ).scalar_one_or_none()
     if role == ADMIN:
-        return Viewer(email=address, role=ADMIN, scope=Scope(allowed=None))
+        return Viewer(email=address, role=ADMIN, scope=EVERYTHING)
     if role == MANAGER:
         listed = conn.scalars(
             select(user_locations.c.location_id).where(
@@ -76,7 +76,7 @@ def listed_scopes(conn: Connection) -> list[Scope]:
         select(func.lower(user_locations.c.email), user_locations.c.location_id)
     ):
         allowed.setdefault(email, set()).add(location_id)
-    scopes = [Scope(allowed=None)] if ADMIN in roles.values() else []
+    scopes = [EVERYTHING] if ADMIN in roles.values() else []
     for email, role in sorted(roles.items()):
         scope = Scope(allowed=frozenset(allowed.get(email, ())))
         if role == MANAGER and scope.allowed and scope not in scopes:

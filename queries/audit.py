@@ -104,7 +104,7 @@ def read_log(
     Only an unrestricted scope (an admin) may read the log: it names every location anyone viewed.
     `email` matches part of the address, case-insensitively; `since`/`until` are UTC, inclusive.
     """
-    if scope.allowed is not None:
+    if not scope.every_location:
         raise PermissionError("only an admin may read the audit log")
     stmt = select(audit_log.c.at, audit_log.c.email, audit_log.c.action, audit_log.c.detail)
     if since is not None:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, false, true
 
 from queries.calendar_table import week_start as week_start_of
 from queries.schema import calendar
-from queries.scope import Scope
+from queries.scope import EVERY_LOCATION, Scope
 from queries.vocabulary import MAX_SELECTION_WEEKS
 
 
@@ -71,7 +71,7 @@ def location_condition(
 ) -> ColumnElement[bool]:
     """`column IN (...)` for the requested locations the scope allows (`None` = all it allows)."""
     allowed = scope.narrow(None if locations is None else list(locations))
-    if allowed is None:
+    if allowed is EVERY_LOCATION:
         return true()
     if not allowed:
         return false()

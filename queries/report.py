@@ -33,7 +33,7 @@ from queries.schema import (
     daily_location_stats,
     locations,
 )
-from queries.scope import Scope
+from queries.scope import EVERY_LOCATION, Scope
 from queries.vocabulary import ALL
 
 MEDIAN = column("median_response_minutes")
@@ -123,7 +123,9 @@ def _selected_locations(
         if unknown:
             raise ValueError("unknown location ids: " + ", ".join(unknown))
     narrowed = scope.narrow(requested)
-    return sorted(known) if narrowed is None else [loc for loc in narrowed if loc in known]
+    if narrowed is EVERY_LOCATION:
+        return sorted(known)
+    return [loc for loc in narrowed if loc in known]
 
 
 def _day_stat_sums(

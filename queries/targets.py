@@ -78,7 +78,7 @@ def describe(target: Target, metric: str) -> str:
 def stored_targets(conn: Connection, *, scope: Scope) -> pd.DataFrame:
     """Every stored target row, `*` first: columns `TARGET_COLUMNS`. Admins only: the rows of
     every location are edited together."""
-    if scope.allowed is not None:
+    if not scope.every_location:
         raise PermissionError("only an admin may read every location's targets")
     return _stored(conn, None)
 

@@ -72,7 +72,7 @@ def test_admin_sees_every_location_whatever_the_case_of_the_email(engine):
         viewer = viewer_for_email(conn, email="  director@CLINIC.example ")
     assert viewer.email == "director@clinic.example"
     assert viewer.is_admin and viewer.has_access
-    assert viewer.scope.allowed is None
+    assert viewer.scope.every_location
 
 
 def test_manager_sees_only_their_listed_locations(engine):

@@ -16,7 +16,7 @@ from dashboard import auth, loaders, warmup
 from data.load import import_files
 from queries.access import listed_scopes
 from queries.schema import user_locations, users
-from queries.scope import Scope
+from queries.scope import EVERY_LOCATION, EVERYTHING, Scope
 from tests.conftest import TWO_WEEKS
 
 START, END, LATEST_WEEK = date(2025, 12, 15), date(2026, 3, 8), date(2026, 3, 2)
@@ -56,7 +56,7 @@ def test_listed_scopes_are_distinct_admin_first_and_only_those_with_access(engin
     # The admin's, arlington (two managers share it), both; not the manager without locations
     # nor the unknown role.
     assert scopes == [
-        Scope(allowed=None),
+        EVERYTHING,
         Scope(allowed=frozenset({"arlington"})),
         Scope(allowed=frozenset(BOTH)),
     ]
@@ -82,7 +82,7 @@ def reads(engine, db_url, monkeypatch):
 
 def test_warm_up_computes_each_scopes_default_view_and_no_other(db_url, reads):
     warmup.Warmup(db_url).refresh(first=True)
-    assert {allowed for _, allowed in reads} == {None, ("arlington",), BOTH}
+    assert {allowed for _, allowed in reads} == {EVERY_LOCATION, ("arlington",), BOTH}
     assert {name for name, _ in reads} >= {"weekly_metrics", "period_metrics", "kpi_summary"}
 
     # The arlington manager's first visit reads nothing: the view is there, with arlington only.
@@ -112,7 +112,7 @@ def test_warm_up_computes_again_after_an_import_and_not_before(db_url, engine, r
 
     import_files(engine, [TWO_WEEKS / "locations.csv"])
     warm.refresh(first=False)
-    assert {allowed for _, allowed in reads} == {None, ("arlington",), BOTH}
+    assert {allowed for _, allowed in reads} == {EVERY_LOCATION, ("arlington",), BOTH}
 
 
 def test_a_failing_warm_up_is_logged_and_the_session_goes_on(db_url, reads, monkeypatch):
