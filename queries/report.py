@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Unpack
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, exists, func, or_, select
 
@@ -240,10 +241,16 @@ def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fract
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(WEEKLY_COLUMN_NAMES))
-    dtypes = {
-        c.name: ("int64" if c.kind == "count" else "float64")
-        for c in WEEKLY_COLUMNS
-        if c.kind in ("count", "ratio")
-    }
-    return frame.astype(dtypes).astype({"week_start": object, "location_id": object})
+    # Built column by column in its final dtype: a frame of dicts converted afterwards cost
+    # several times as much, a large part of a loaded server's time (docs/performance.md).
+    kinds = {c.name: c.kind for c in WEEKLY_COLUMNS}
+    columns = {}
+    for name in WEEKLY_COLUMN_NAMES:
+        values = [row[name] for row in rows]
+        if kinds.get(name) == "count":
+            columns[name] = np.array(values, dtype="int64")
+        elif kinds.get(name) == "ratio":
+            columns[name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+        else:
+            columns[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns, columns=list(WEEKLY_COLUMN_NAMES))
