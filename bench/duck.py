@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from bench.naive import COLUMNS
-from queries.vocabulary import ALL
+from queries.vocabulary import ALL, CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH, WEEKDAYS
 
 FILES = ("locations", "capacity", "closures", "consultations", "bookings")
 
@@ -55,7 +55,7 @@ seq AS (
 conv AS (
   SELECT DISTINCT r.request_id FROM req r JOIN bookings b
     ON b.patient_ref = r.patient_ref AND b.status = 'completed'
-   AND b.starts_at BETWEEN r.consult_at AND r.consult_at + INTERVAL 30 DAY
+   AND b.starts_at BETWEEN r.consult_at AND r.consult_at + to_days(CAST($window_days AS INT))
   WHERE r.consult_status = 'completed'),
 days AS (
   SELECT CAST(d AS DATE) AS day, isodow(d) - 1 AS weekday
@@ -65,8 +65,7 @@ avail AS (
     sum(c.rooms * (epoch(CAST(c.close_time AS TIME)) - epoch(CAST(c.open_time AS TIME))) / 60)
       AS available_minutes
   FROM capacity c
-  JOIN days d ON d.weekday = list_position(
-      ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], lower(c.weekday)) - 1
+  JOIN days d ON d.weekday = list_position($weekdays, lower(c.weekday)) - 1
   JOIN loc l ON l.location_id = c.location_id
   WHERE d.day >= CAST(c.effective_from AS DATE)
     AND (c.effective_to IS NULL OR d.day <= CAST(c.effective_to AS DATE))
@@ -96,17 +95,15 @@ weekly AS (
     sum(requests) AS consult_requests, sum(contacted) AS contacted,
     quantile_cont(response_seconds, 0.5) * 2 AS twice_median,
     sum(completed_consults) AS consults_completed, sum(converted) AS converted,
-    count(*) FILTER (status IN ('scheduled', 'completed', 'no_show', 'late_cancel'))
-      AS infusions_scheduled,
+    count(*) FILTER (list_contains($occupying, status)) AS infusions_scheduled,
     count(*) FILTER (status = 'completed') AS infusions_completed,
     count(*) FILTER (status = 'no_show') AS no_shows,
     count(*) FILTER (status = 'late_cancel') AS late_cancellations,
     count(*) FILTER (status = 'cancelled') AS cancellations,
     count(*) FILTER (cseq = 1) AS new_patients,
     count(*) FILTER (status = 'completed' AND kind = 'booster') AS booster_infusions,
-    count(*) FILTER (iseq = 6) AS series_completions,
-    sum(minutes) FILTER (status IN ('scheduled', 'completed', 'no_show', 'late_cancel'))
-      AS booked_minutes,
+    count(*) FILTER (iseq = $series_length) AS series_completions,
+    sum(minutes) FILTER (list_contains($occupying, status)) AS booked_minutes,
     sum(available_minutes) AS available_minutes
   FROM facts WHERE day BETWEEN $first AND $last
   GROUP BY GROUPING SETS ((week_start, location_id), (week_start)))
@@ -118,7 +115,13 @@ def weekly_report(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> 
     """The spec's 19 columns for every location, Monday weeks holding `start`..`end`."""
     first = start - timedelta(days=start.weekday())
     last = end - timedelta(days=end.weekday()) + timedelta(days=6)
-    counts = con.execute(WEEKLY_SQL, {"first": first, "last": last}).df()
+    words = {
+        "weekdays": list(WEEKDAYS),
+        "occupying": list(OCCUPYING),
+        "series_length": SERIES_LENGTH,
+        "window_days": CONVERSION_WINDOW.days,
+    }
+    counts = con.execute(WEEKLY_SQL, {"first": first, "last": last, **words}).df()
     return _layout(con, counts, first, last)
 
 
