@@ -155,4 +155,4 @@ def test_downloads_equal_the_command_line_reports(
 def test_the_latest_complete_week_is_the_one_the_cards_show(page, base_url, two_locations):
     page.goto(base_url + _link(two_locations))
     wait_settled(page)
-    assert page.get_by_text(f"Week of {KPI_WEEK:%d %b %Y}").is_visible()
+    assert page.get_by_text(f"Week of {KPI_WEEK:%d %b %Y}", exact=True).is_visible()
