@@ -75,8 +75,8 @@ def at_head(engine: Engine) -> bool:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, by default the newest (creates it on an empty database).
 
-    A database already at the newest is left alone without importing Alembic, which took a
-    fifth of a second of every command's start (docs/performance.md).
+    A database already at the newest is left alone without importing Alembic, whose import is a
+    noticeable part of every command's start (docs/performance.md).
     """
     if revision == "head" and at_head(engine):
         return
