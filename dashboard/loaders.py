@@ -2,7 +2,8 @@
 
 Every argument is a plain value (URL, scope's allowed ids, location ids, dates), so what one caller
 may see is part of the cache key and never served to someone with a different scope. Failures are
-not cached: Streamlit caches only return values.
+not cached: Streamlit caches only return values. Each cache keeps at most `ENTRIES` results for
+`TTL` seconds, and all of them together at most a memory budget (dashboard/cache_budget.py).
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
+from dashboard.cache_budget import within_budget
 from dashboard.state import engine_for
 from queries import (
     attention,
@@ -67,16 +69,19 @@ def _read(query: Query, fn: Callable, **options):
     )  # fmt: skip
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def visible_locations(url: str, allowed: Allowed) -> pd.DataFrame:
     return _scoped(url, allowed, catalog.visible_locations)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def latest_activity_date(url: str, allowed: Allowed) -> date | None:
     return _scoped(url, allowed, catalog.latest_activity_date)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def response_rows(query: Query) -> pd.DataFrame:
     """The contacted requests the medians are taken over: read once for a selection, they serve
@@ -84,52 +89,62 @@ def response_rows(query: Query) -> pd.DataFrame:
     return _read(query, response_seconds)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly(query: Query) -> pd.DataFrame:
     return _read(query, weekly_metrics, response_rows=response_rows(query))
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def period_metrics(query: Query) -> pd.DataFrame:
     return _read(query, period.period_metrics, response_rows=response_rows(query))
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def requests_by_week_and_channel(query: Query) -> pd.DataFrame:
     return _read(query, consultations.requests_by_week_and_channel)
 
 
 # With the pooled ALL rows: the charts show them instead of each location past the palette.
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def indication_mix(query: Query) -> pd.DataFrame:
     return _read(query, consultations.indication_mix, with_network=True)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def response_time_distribution(query: Query) -> pd.DataFrame:
     return _read(query, consultations.response_time_distribution)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def funnel_by_location(query: Query) -> pd.DataFrame:
     return _read(query, consultations.funnel_by_location, with_network=True)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def bookings_by_week_and_status(query: Query) -> pd.DataFrame:
     return _read(query, infusions.bookings_by_week_and_status)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def no_shows_by_location_and_weekday(query: Query) -> pd.DataFrame:
     return _read(query, infusions.no_shows_by_location_and_weekday)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def occupied_rooms_by_weekday_hour(query: Query) -> pd.DataFrame:
     return _read(query, capacity.occupied_rooms_by_weekday_hour)
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def kpi_summary(query: Query) -> pd.DataFrame:
     """The Overview's cards for the week starting `query.start` (see `Query.of_weeks`)."""
@@ -139,6 +154,7 @@ def kpi_summary(query: Query) -> pd.DataFrame:
     )  # fmt: skip
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weeks_ahead(query: Query) -> pd.DataFrame:
     """Booked against available room-hours from the week holding `query.start` on."""
@@ -148,6 +164,7 @@ def weeks_ahead(query: Query) -> pd.DataFrame:
     )  # fmt: skip
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def effective_targets(query: Query) -> pd.DataFrame:
     """The target of each chosen location and metric (`queries.targets`); dates play no part."""
@@ -156,6 +173,7 @@ def effective_targets(query: Query) -> pd.DataFrame:
     )
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def attention_status(query: Query) -> pd.DataFrame:
     """What needs attention as of the week starting `query.start` (see `Query.of_weeks`)."""
@@ -165,6 +183,7 @@ def attention_status(query: Query) -> pd.DataFrame:
     )  # fmt: skip
 
 
+@within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly_csv(query: Query, suppress_small: bool = False) -> bytes:
     """The weekly report CSV for the selection, through the safe export (queries/safe_export.py):
