@@ -196,6 +196,7 @@ def admin_pages(viewer: Viewer) -> list[st.Page]:
         st.Page("app_pages/import_files.py", title="Import", icon=":material/upload_file:"),
         st.Page("app_pages/targets.py", title="Targets", icon=":material/flag:"),
         st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:"),
+        st.Page("app_pages/emails.py", title="E-mails", icon=":material/mail:"),
     ]
 
 

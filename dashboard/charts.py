@@ -111,7 +111,8 @@ def _layout(figure: go.Figure, title: str, y_title: str = "", x_title: str = "")
     return figure
 
 
-def _name(names: Mapping[str, str], location_id: str) -> str:
+def line_name(names: Mapping[str, str], location_id: str) -> str:
+    """A line's name in a legend: the location's name, or "All selected" for the network."""
     return ALL_SELECTED if location_id == NETWORK else names.get(location_id, location_id)
 
 
@@ -187,7 +188,7 @@ def weekly_trend(
             x=pd.to_datetime(rows["week_start"]),
             y=rows[column],
             mode="lines+markers",
-            name=_name(names, location_id),
+            name=line_name(names, location_id),
             line={"color": colours.get(location_id), "width": 3 if location_id == NETWORK else 2},
             hovertemplate=f"%{{fullData.name}}<br>Week of %{{x|%d %b %Y}}: "
             f"%{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",
@@ -258,7 +259,7 @@ def indication_mix(
                 y=[INDICATION_LABELS.get(code, code) for code in rows["indication"]],
                 x=rows["requests"],
                 orientation="h",
-                name=_name(names, location_id),
+                name=line_name(names, location_id),
                 marker_color=colours.get(location_id),
                 hovertemplate="%{fullData.name}, %{y}: %{x} requests<extra></extra>",
             )
@@ -291,7 +292,7 @@ def funnel(
             go.Bar(
                 x=rows["stage"],
                 y=rows["requests"],
-                name=_name(names, location_id),
+                name=line_name(names, location_id),
                 marker_color=colours.get(location_id),
                 hovertemplate="%{fullData.name}, %{x}: %{y} requests<extra></extra>",
             )
@@ -349,7 +350,7 @@ def no_show_heatmap(
         go.Heatmap(
             z=rates,
             x=columns,
-            y=[_name(names, loc) for loc in order],
+            y=[line_name(names, loc) for loc in order],
             text=text,
             customdata=hover,
             texttemplate="%{text}",
@@ -448,7 +449,7 @@ def weeks_ahead(
             go.Bar(
                 x=[f"{day:%d %b}" for day in rows["week_start"]],
                 y=rows["utilization_pct"],
-                name=_name(names, location_id),
+                name=line_name(names, location_id),
                 marker_color=colours.get(location_id),
                 customdata=rows[["booked_room_hours", "available_room_hours"]].to_numpy(),
                 hovertemplate="%{fullData.name}, week of %{x}: %{y}% booked "
@@ -473,7 +474,7 @@ def location_comparison(
     network = table.loc[table["location_id"] == NETWORK, column]
     figure = go.Figure(
         go.Bar(
-            x=[_name(names, loc) for loc in locations["location_id"]],
+            x=[line_name(names, loc) for loc in locations["location_id"]],
             y=locations[column],
             marker_color=[colours.get(loc) for loc in locations["location_id"]],
             hovertemplate=f"%{{x}}: %{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>",

@@ -7,8 +7,7 @@ import streamlit as st
 
 from dashboard import auth, loaders, state
 from dashboard.filters import Context
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from queries.downloads import CSV_TYPE, XLSX_TYPE, download_name
 
 
 def weekly_report(ctx: Context, *, rows: int) -> None:
@@ -33,8 +32,8 @@ def weekly_report(ctx: Context, *, rows: int) -> None:
     # Made when the browser asks, not on every run of the page: the workbook is stamped with the
     # time it is made, and building it is a good part of a run.
     for suffix, build, mime in (
-        ("csv", loaders.weekly_csv, "text/csv"),
-        ("xlsx", loaders.weekly_xlsx, XLSX_MIME),
+        ("csv", loaders.weekly_csv, CSV_TYPE),
+        ("xlsx", loaders.weekly_xlsx, XLSX_TYPE),
     ):
         st.download_button(
             f"Weekly metrics ({'CSV' if suffix == 'csv' else 'Excel'})",
@@ -44,7 +43,7 @@ def weekly_report(ctx: Context, *, rows: int) -> None:
                 {"file": f"weekly-metrics.{suffix}", **detail},
                 partial(build, query, suppress),
             ),
-            file_name=f"weekly-metrics_{sel.start}_{sel.end}.{suffix}",
+            file_name=download_name(sel.start, sel.end, suffix),
             mime=mime,
             key=f"download_{suffix}",
         )

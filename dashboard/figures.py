@@ -10,7 +10,6 @@ it is built, and `st.plotly_chart` sends a copy of it.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,19 +17,9 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.loaders import TTL
+from dashboard.trends import Trend
 
 ENTRIES = 64
-
-
-class Trend(NamedTuple):
-    """One `charts.weekly_trend` of a weekly report: its column, title, unit, network line and
-    target band."""
-
-    column: str
-    title: str
-    unit: str
-    include_network: bool = True
-    band: charts.Band | None = None
 
 
 def weekly_trends(

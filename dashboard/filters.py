@@ -1,62 +1,36 @@
-"""The shared selection: locations, whole weeks, week start; read from and written to the URL.
+"""The shared sidebar: locations, whole weeks, week start; read from and written to the URL.
 
 The link carries `?location=a&location=b&start=YYYY-MM-DD&end=YYYY-MM-DD` (no `location` means
-every location) and `week_start=sun` when weeks start on Sunday. Parsing is pure, so it is tested
-without a browser; `sidebar()` draws the widgets and keeps the link in step with them.
+every location) and `week_start=sun` when weeks start on Sunday (dashboard/selection.py writes it).
+Parsing is pure, so it is tested without a browser; `sidebar()` draws the widgets and keeps the
+link in step with them.
 """
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from dashboard.loaders import Allowed, Query
+from dashboard.selection import (
+    DEFAULT_PRESET,
+    PRESETS,
+    Selection,
+    preset_range,
+    to_params,
+)
 from queries.calendar_table import FIRST_DAY, LAST_DAY, latest_complete_week
 from queries.calendar_table import week_start as week_start_of
-from queries.metric_definitions import conversion_final_from
 from queries.page_filters import longest_start
 from queries.vocabulary import WEEK_STARTS
 
-PRESETS = {"Last 4 weeks": 4, "Last 12 weeks": 12, "Last 26 weeks": 26, "Last 52 weeks": 52}
 CUSTOM = "Custom"
-DEFAULT_PRESET = "Last 12 weeks"
 # With more locations than this the sidebar offers an "All locations" toggle, and while it is on
 # the location picker is not drawn (one chip per location made every rerun slower).
 MANY_LOCATIONS = 7
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What every page shows: these locations, the whole weeks from `start` to `end`."""
-
-    locations: tuple[str, ...]
-    start: date
-    end: date
-    week_start: str = "mon"
-    # The start of the latest week that is over: KPI cards show it, presets end with it.
-    latest_week: date = field(default=date(2000, 1, 3), compare=False)
-
-    @property
-    def first_week(self) -> date:
-        return week_start_of(self.start, self.week_start)
-
-    @property
-    def last_week(self) -> date:
-        return week_start_of(self.end, self.week_start)
-
-    def still_rising(self, week: date) -> bool:
-        """Whether the consult conversion of the week starting `week` can still rise: its
-        window is not closed by the end of the latest complete week, which the data reaches."""
-        return conversion_final_from(week) > self.latest_week + timedelta(days=7)
-
-
-def preset_range(preset: str, latest_week: date) -> tuple[date, date]:
-    """First and last day of the preset's weeks, ending with the week starting `latest_week`."""
-    weeks = PRESETS[preset]
-    return latest_week - timedelta(days=7 * (weeks - 1)), latest_week + timedelta(days=6)
 
 
 def matching_preset(start: date, end: date, latest_week: date) -> str:
@@ -166,18 +140,6 @@ def parse_params(
         )
         start = capped
     return Selection(locations, start, end, week_start, latest_week), notices
-
-
-def to_params(selection: Selection, known_locations: Sequence[str]) -> dict[str, str | list[str]]:
-    """The link's query parameters for `selection` (every location = no `location` parameter)."""
-    params: dict[str, str | list[str]] = {}
-    if selection.locations and set(selection.locations) != set(known_locations):
-        params["location"] = list(selection.locations)
-    params["start"] = selection.start.isoformat()
-    params["end"] = selection.end.isoformat()
-    if selection.week_start != "mon":
-        params["week_start"] = selection.week_start
-    return params
 
 
 def location_link(selection: Selection, known_locations: Sequence[str], location_id: str) -> str:

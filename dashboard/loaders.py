@@ -7,7 +7,7 @@ not cached: Streamlit caches only return values. Each cache keeps at most `ENTRI
 """
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import NamedTuple
 
 import pandas as pd
@@ -25,9 +25,8 @@ from queries import (
     period,
     targets,
 )
+from queries.downloads import weekly_csv_download, weekly_xlsx_download
 from queries.report import response_seconds
-from queries.report_files import report_filters
-from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.scope import EveryLocation, Scope
 from queries.weekly import weekly_metrics
 
@@ -188,15 +187,13 @@ def attention_status(query: Query) -> pd.DataFrame:
 def weekly_csv(query: Query, suppress_small: bool = False) -> bytes:
     """The weekly report CSV for the selection, through the safe export (queries/safe_export.py):
     the bytes `python -m queries.weekly` writes, with formula-like text made inert."""
-    return safe_weekly_csv_bytes(weekly(query), suppress_small=suppress_small)
+    return weekly_csv_download(weekly(query), suppress_small=suppress_small)
 
 
 def weekly_xlsx(query: Query, suppress_small: bool = False) -> bytes:
     """The weekly report workbook for the selection, stamped with the time it is made, through
     the safe export (queries/safe_export.py)."""
-    frame = weekly(query)
-    filters = report_filters(
-        frame, start=query.start, end=query.end, week_start=query.week_start,
-        generated_at=datetime.now(UTC),
+    return weekly_xlsx_download(
+        weekly(query), start=query.start, end=query.end, week_start=query.week_start,
+        suppress_small=suppress_small,
     )  # fmt: skip
-    return safe_weekly_xlsx_bytes(frame, filters=filters, suppress_small=suppress_small)

@@ -328,6 +328,7 @@ SPECS: dict[str, FileSpec] = {
                 Column("email", EMAIL, required=True),
                 Column("role", Code(("admin", "manager")), required=True),
                 Column("locations", Words()),
+                Column("weekly_email", Code(("yes", "no")), default="yes"),
             ),
             key=("email",),
             rules=(_managers_have_locations,),

@@ -172,9 +172,11 @@ def _users(conn: Connection) -> Iterator[pd.DataFrame]:
         )
     ):
         listed.setdefault(email, []).append(location_id)
-    for frame in _read(conn, select(users.c.email, users.c.role).order_by(users.c.email)):
+    statement = select(users.c.email, users.c.role, users.c.weekly_email).order_by(users.c.email)
+    for frame in _read(conn, statement):
         frame["locations"] = frame["email"].map(lambda e: " ".join(listed.get(e, [])) or None)
-        yield frame
+        frame["weekly_email"] = frame["weekly_email"].map({True: "yes", False: "no"})
+        yield frame[["email", "role", "locations", "weekly_email"]]
 
 
 def _consultations(conn: Connection, zones: dict[str, str]) -> Iterator[pd.DataFrame]:

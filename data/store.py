@@ -136,7 +136,8 @@ def _store_users(conn: Connection, rows: pd.DataFrame, progress: Progress) -> St
     conn.execute(delete(schema.user_locations))
     removed = conn.execute(delete(schema.users)).rowcount
     if len(rows):
-        conn.execute(insert(schema.users), _records(rows[["email", "role"]]))
+        stored = rows[["email", "role"]].assign(weekly_email=rows["weekly_email"] == "yes")
+        conn.execute(insert(schema.users), _records(stored))
     managers = rows[rows["role"] == "manager"][["email", "locations"]].explode("locations")
     managers = managers.rename(columns={"locations": "location_id"}).drop_duplicates()
     if len(managers):

@@ -200,13 +200,15 @@ def _text(found: pd.DataFrame, week: date, names: Mapping[str, str]) -> str:
     if found.empty:
         return f"Nothing needs attention in the week of {week:%Y-%m-%d}.\n"
     lines = [f"Needs attention in the week of {week:%Y-%m-%d}:"]
-    for row in found.itertuples():
-        value = "no figure" if row.value is None or pd.isna(row.value) else _value(row)
-        name = names.get(row.location_id, row.location_id)
-        lines.append(
-            f"{name}: {row.label} {value}, target {row.target}, outside since {row.since:%Y-%m-%d}"
-        )
+    lines += [attention_line(row, names) for row in found.itertuples()]
     return "\n".join(lines) + "\n"
+
+
+def attention_line(row, names: Mapping[str, str]) -> str:
+    """One row of `needs_attention` as a person reads it (the CLI and the weekly e-mail)."""
+    value = "no figure" if row.value is None or pd.isna(row.value) else _value(row)
+    name = names.get(row.location_id, row.location_id)
+    return f"{name}: {row.label} {value}, target {row.target}, outside since {row.since:%Y-%m-%d}"
 
 
 def _value(row) -> str:

@@ -1,5 +1,5 @@
 """The audit log: who signed in, which pages and selections they viewed, what they downloaded
-and imported.
+and imported, and which weekly e-mails went to whom.
 
 Append-only: this module writes rows and reads them, nothing in the code base updates or deletes
 them, and the database refuses to (migrations 0002 and 0005).
@@ -26,6 +26,8 @@ IMPORT_FAILED = "import_failed"  # an import stopped on an error: the file it wa
 NO_ACCESS = "no_access"
 SIGN_OUT = "sign_out"
 TARGETS = "targets"  # the stored targets replaced, by an import or the Targets page
+EMAIL_SENT = "weekly_email"  # the SMTP server accepted a recipient's weekly e-mail
+EMAIL_PREVIEW = "email_preview"  # an admin sent themselves a recipient's weekly e-mail
 ACTIONS = (
     SIGN_IN,
     PAGE_VIEW,
@@ -36,6 +38,8 @@ ACTIONS = (
     NO_ACCESS,
     SIGN_OUT,
     TARGETS,
+    EMAIL_SENT,
+    EMAIL_PREVIEW,
 )
 # Who acts from the command line: the operating-system user, as `os:<name>`.
 OS_USER_PREFIX = "os:"

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 
 from queries.metric_definitions import DAILY_COUNTS
@@ -128,6 +129,8 @@ users = Table(
     metadata,
     Column("email", String(254), primary_key=True),  # stored lower-case
     Column("role", String(8), nullable=False),
+    # The users file's `weekly_email` (yes/no, default yes): whether `reports.send` mails them.
+    Column("weekly_email", Boolean, nullable=False, server_default=true()),
 )
 
 user_locations = Table(
@@ -158,6 +161,21 @@ targets = Table(
     Column("min_value", Float),
     Column("max_value", Float),
     Column("weeks", SmallInteger, nullable=False),
+)
+
+# One row per recipient and week of the weekly e-mail (reports/delivery.py): a row is claimed as
+# `sending` before the SMTP server is asked, and only its acceptance makes it `sent`.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("recipient", String(254), primary_key=True),  # lower-case e-mail address
+    Column("week", Date, primary_key=True),  # the Monday the reported week starts on
+    Column("locations", Text, nullable=False),  # the location ids reported, space-separated
+    Column("status", String(8), nullable=False),  # sending, sent or failed
+    Column("message_id", String(255)),
+    Column("at", DateTime, nullable=False),  # UTC, last change
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
 )
 
 imports = Table(

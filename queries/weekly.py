@@ -6,7 +6,7 @@ The rows come from the report core (queries/report.py), one bucket per week.
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Unpack
 
@@ -14,10 +14,9 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from queries.db import default_url, open_database
+from queries.downloads import weekly_csv_download, weekly_xlsx_download
 from queries.page_filters import WEEK_COLUMNS, PeriodArgs, week_range
 from queries.report import metrics_table
-from queries.report_files import report_filters
-from queries.safe_export import safe_weekly_csv_bytes, safe_weekly_xlsx_bytes
 from queries.scope import EVERYTHING
 
 
@@ -88,18 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         engine.dispose()
     if fmt == "csv":
-        data = safe_weekly_csv_bytes(frame, suppress_small=args.suppress_small_counts)
+        data = weekly_csv_download(frame, suppress_small=args.suppress_small_counts)
     else:
-        filters = report_filters(
-            frame,
-            start=args.start,
-            end=args.end,
-            week_start=args.week_start,
-            generated_at=datetime.now(UTC),
-        )
-        data = safe_weekly_xlsx_bytes(
-            frame, filters=filters, suppress_small=args.suppress_small_counts
-        )
+        data = weekly_xlsx_download(
+            frame, start=args.start, end=args.end, week_start=args.week_start,
+            suppress_small=args.suppress_small_counts,
+        )  # fmt: skip
     args.out.write_bytes(data)
     return 0
 

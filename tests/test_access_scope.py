@@ -51,6 +51,7 @@ SCOPE_ONLY = {
     # Hand-checked in tests/test_attention.py (its list is often empty, so the loop cannot tell).
     "queries.attention.needs_attention",
     "queries.targets.stored_targets",
+    "queries.deliveries.read_deliveries",
 }
 EXEMPT = {
     # Where a Scope comes from: reads the users list for the signed-in address.
@@ -67,6 +68,12 @@ EXEMPT = {
     # The warm-up's own reads: which scopes exist and whether an import happened, no figures.
     "queries.access.listed_scopes": "the users list, for the warm-up",
     "queries.access.latest_import": "the imports table's newest id",
+    # The weekly e-mail's sender: its own bookkeeping of one recipient's week, shown to nobody;
+    # reading the deliveries is `read_deliveries`, checked here.
+    "queries.deliveries.claim": "write only",
+    "queries.deliveries.mark_sent": "write only",
+    "queries.deliveries.mark_failed": "write only",
+    "queries.deliveries.delivery_status": "sender internal, one recipient's own row",
     # Importer-internal: recomputes derived columns, returns nothing to a viewer.
     "queries.derived.refresh_after_import": "importer internal, returns nothing",
     "queries.derived.refresh_all_conversions": "importer internal, returns nothing",
@@ -192,3 +199,13 @@ def test_audit_log_is_readable_only_with_an_unrestricted_scope(engine):
         for scope in (MANAGER, NO_LOCATIONS):
             with pytest.raises(PermissionError):
                 read_log(conn, scope=scope)
+
+
+def test_email_deliveries_are_readable_only_with_an_unrestricted_scope(engine):
+    from queries.deliveries import read_deliveries
+
+    with engine.connect() as conn:
+        assert read_deliveries(conn, scope=EVERYTHING, since=date(2026, 1, 5)).empty
+        for scope in (MANAGER, NO_LOCATIONS):
+            with pytest.raises(PermissionError):
+                read_deliveries(conn, scope=scope, since=date(2026, 1, 5))

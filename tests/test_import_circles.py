@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("data", "queries", "dashboard")
+PACKAGES = ("data", "queries", "dashboard", "reports")
 
 
 def _modules(root: Path) -> dict[str, Path]:

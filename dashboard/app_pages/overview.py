@@ -3,9 +3,9 @@
 import streamlit as st
 
 from dashboard import attention_panel, cards, charts, downloads, figures, formats, loaders
-from dashboard.figures import Trend
 from dashboard.filters import context
 from dashboard.targets_view import band
+from dashboard.trends import OVERVIEW_TRENDS
 
 ctx = context()
 sel = ctx.selection
@@ -26,22 +26,7 @@ weekly = loaders.weekly(query)
 left, right = st.columns(2)
 trends = figures.weekly_trends(
     weekly,
-    [
-        Trend("consult_requests", "Are consultation requests growing?", "requests", False),
-        Trend(
-            "no_show_rate_pct",
-            "Are no-shows rising?",
-            "%",
-            band=band(targets, "no_show_rate_pct"),
-        ),
-        Trend("infusions_completed", "How many infusions did we complete?", "infusions", False),
-        Trend(
-            "utilization_pct",
-            "How full are the rooms?",
-            "%",
-            band=band(targets, "utilization_pct"),
-        ),
-    ],
+    [trend._replace(band=band(targets, trend.column)) for trend in OVERVIEW_TRENDS],
     colours=ctx.colours,
     names=ctx.names,
 )

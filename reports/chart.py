@@ -1,0 +1,71 @@
+"""The Overview's four weekly trends as one PNG for the e-mail, drawn by matplotlib's Agg backend:
+no browser and no display, so it works on a bare server."""
+
+import io
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: a headless server has no display
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from dashboard import charts
+from dashboard.trends import OVERVIEW_TRENDS, Trend
+
+WIDTH_INCHES, HEIGHT_INCHES, DPI = 9.0, 6.0, 100  # 900 x 600 pixels: fits a mail client's column
+
+
+def trends_png(
+    weekly: pd.DataFrame,
+    *,
+    names: Mapping[str, str],
+    colours: Mapping[str, str],
+    trends: Sequence[Trend] = OVERVIEW_TRENDS,
+) -> bytes:
+    """The trends of a weekly report as the Overview draws them: a line per location (and the
+    pooled one in black where the trend shows it), or only the pooled line for more locations
+    than the palette has colours."""
+    pooled = charts.pools_locations(weekly)
+    shown = weekly[weekly["location_id"] == charts.NETWORK] if pooled else weekly
+    figure, axes = plt.subplots(2, 2, figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
+    try:
+        for axis, trend in zip(axes.flat, trends, strict=True):
+            for location_id, rows in shown.groupby("location_id", sort=True):
+                if not (pooled or trend.include_network or location_id != charts.NETWORK):
+                    continue
+                axis.plot(
+                    pd.to_datetime(rows["week_start"]),
+                    rows[trend.column].astype(float),
+                    marker="o",
+                    markersize=3,
+                    linewidth=2.5 if location_id == charts.NETWORK else 1.6,
+                    color=colours.get(location_id, charts.NETWORK_COLOUR),
+                    label=charts.line_name(names, location_id),
+                )
+            axis.set_title(trend.title, fontsize=10, loc="left")
+            axis.set_ylabel(trend.unit, fontsize=8)
+            axis.tick_params(labelsize=7)
+            axis.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+            axis.grid(alpha=0.3)
+            axis.spines[["top", "right"]].set_visible(False)
+        handles, labels = _legend_entries(axes.flat)
+        figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=8)
+        figure.tight_layout(rect=(0, 0.08, 1, 1))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def _legend_entries(axes) -> tuple[list, list[str]]:
+    handles, labels = [], []
+    for axis in axes:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    return handles, labels
