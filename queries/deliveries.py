@@ -113,7 +113,7 @@ def read_deliveries(conn: Connection, *, scope: Scope, since: date) -> pd.DataFr
 
     Only an unrestricted scope (an admin) may read them: they name every recipient's locations.
     """
-    if scope.allowed is not None:
+    if not scope.every_location:
         raise PermissionError("only an admin may read the e-mail deliveries")
     stmt = (
         select(*(deliveries.c[name] for name in COLUMNS))
