@@ -4,6 +4,7 @@
                                   [--start YYYY-MM-DD --end YYYY-MM-DD] [--out docs/screenshots]
     python scripts/screenshots.py --mapping-step [--out docs/screenshots]
     python scripts/screenshots.py --attention [--db URL] [--out docs/screenshots]
+    python scripts/screenshots.py --email ADDRESS [--db URL] [--week DATE] [--out docs/screenshots]
 
 Starts `streamlit run` on a free port against `--db` (default: the demo database the app uses),
 opens every page with the link `?location=...&start=...&end=...` in a 1400-pixel-wide window and
@@ -16,6 +17,10 @@ mapped, the preview showing.
 
 `--attention` takes the Overview's "Needs attention" panel for every location and the default
 period (`attention.png`), from its heading to the cards' heading.
+
+`--email ADDRESS` takes the HTML part of the weekly e-mail that address gets for `--week` (default:
+the latest complete week), as `python -m reports.send --dry-run` writes it, rendered in Chromium
+with its inline picture (`weekly-email.png`); nothing is sent.
 """
 
 import argparse
@@ -131,6 +136,41 @@ def shoot_attention(base: str, out: Path) -> None:
         browser.close()
 
 
+def shoot_email(url: str, address: str, week: str | None, out: Path) -> None:
+    from datetime import date
+
+    from queries.db import open_database
+    from reports.content import report_week, weekly_content
+    from reports.message import build_message
+    from reports.recipients import weekly_recipients
+
+    engine = open_database(url)
+    with engine.connect() as conn:
+        (person,) = weekly_recipients(conn, only=[address])
+        reported = report_week(date.fromisoformat(week) if week else None, date.today())
+        content = weekly_content(
+            conn, person, week=reported, dashboard_url="https://dashboard.example.org/"
+        )
+    engine.dispose()
+    message = build_message(content, sender="reports@example.org", to=person.email)
+    html = message.get_body(("html",)).get_content()
+    for part in message.walk():
+        if part.get_content_type() == "image/png":
+            cid = "cid:" + part["Content-ID"].strip("<>")
+            html = html.replace(cid, "data:image/png;base64," + part.get_payload())
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        page_file = Path(folder) / "message.html"
+        page_file.write_text(html, encoding="utf-8")
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 800, "height": 600})
+        page.goto(page_file.as_uri())
+        target = out / "weekly-email.png"
+        page.screenshot(path=str(target), full_page=True)
+        sys.stdout.write(f"{target}: {target.stat().st_size // 1024} KB\n")
+        browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="database URL (default: the app's own)")
@@ -140,7 +180,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--mapping-step", action="store_true", help="the Import mapping step")
     parser.add_argument("--attention", action="store_true", help="the Needs attention panel")
+    parser.add_argument("--email", metavar="ADDRESS", help="the weekly e-mail of ADDRESS")
+    parser.add_argument("--week", help="with --email: a day of the week to report, YYYY-MM-DD")
     args = parser.parse_args()
+    if args.email:
+        shoot_email(normalise_url(args.db or default_url()), args.email, args.week, args.out)
+        return 0
     if args.mapping_step:
         shoot_mapping_step(args.out)
         return 0
