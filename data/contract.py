@@ -15,7 +15,7 @@ from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 from data import contract_values as values
 from data.contract_values import Read
 from queries.metric_definitions import column as metric_column
-from queries.targets import DEFAULT_WEEKS, EVERY_LOCATION, TARGET_METRICS
+from queries.targets import DEFAULT_WEEKS, EVERY_LOCATION_ROW, TARGET_METRICS
 from queries.vocabulary import BOOKING_STATUSES, CONSULT_STATUSES, WEEKDAYS
 
 # The order files are applied in: a location before its rows; bookings before consultations,
@@ -487,7 +487,7 @@ def validate(
         rows["_bad_" + name] = mask  # for rules that must not add to a value's own failure
     if kind == "targets":
         # "*" is every location: only a named one must exist.
-        known = {**locations, EVERY_LOCATION: ""}
+        known = {**locations, EVERY_LOCATION_ROW: ""}
         failures += _location_failures(rows, failed, known)
     elif kind not in ("locations", "users"):
         failures += _location_failures(rows, failed, locations)

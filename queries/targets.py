@@ -20,7 +20,8 @@ from queries.schema import targets
 from queries.scope import Scope
 from queries.vocabulary import ALL
 
-EVERY_LOCATION = "*"
+# The `location_id` of a target row that holds for every location without a row of its own.
+EVERY_LOCATION_ROW = "*"
 DEFAULT_WEEKS = 2
 # Any count or rate of the weekly report may have a target.
 TARGET_METRICS: tuple[str, ...] = tuple(c.name for c in WEEKLY_COLUMNS if c.kind != "date")[1:]
@@ -87,11 +88,11 @@ def _stored(conn: Connection, location_ids: Sequence[str] | None) -> pd.DataFram
     t = targets.c
     stmt = select(t.location_id, t.metric, t.min_value, t.max_value, t.weeks)
     if location_ids is not None:
-        stmt = stmt.where(t.location_id.in_([EVERY_LOCATION, *location_ids]))
+        stmt = stmt.where(t.location_id.in_([EVERY_LOCATION_ROW, *location_ids]))
     rows = conn.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     order = {name: n for n, name in enumerate(TARGET_METRICS)}
-    frame["_every"] = frame["location_id"] != EVERY_LOCATION
+    frame["_every"] = frame["location_id"] != EVERY_LOCATION_ROW
     frame["_metric"] = frame["metric"].map(order)
     frame = frame.sort_values(["_every", "location_id", "_metric"]).drop(
         columns=["_every", "_metric"]
@@ -143,8 +144,8 @@ def resolve(
         for metric in TARGET_METRICS:
             if (location_id, metric) in rows:
                 by_metric[metric] = (rows[(location_id, metric)], "location")
-            elif (EVERY_LOCATION, metric) in rows:
-                by_metric[metric] = (rows[(EVERY_LOCATION, metric)], EVERY_LOCATION)
+            elif (EVERY_LOCATION_ROW, metric) in rows:
+                by_metric[metric] = (rows[(EVERY_LOCATION_ROW, metric)], EVERY_LOCATION_ROW)
             elif metric in DEFAULTS:
                 by_metric[metric] = (DEFAULTS[metric], "default")
         resolved[location_id] = by_metric

@@ -7,7 +7,7 @@ from dashboard import auth, state
 from data.target_edits import save_targets
 from queries.catalog import visible_locations
 from queries.metric_definitions import column
-from queries.targets import DEFAULTS, EVERY_LOCATION, TARGET_METRICS, describe, stored_targets
+from queries.targets import DEFAULTS, EVERY_LOCATION_ROW, TARGET_METRICS, describe, stored_targets
 
 viewer = auth.current_viewer()
 if not viewer.is_admin:  # the page is listed for admins only; this keeps it so if that changes
@@ -32,7 +32,7 @@ edited = st.data_editor(
     key="targets_editor",
     column_config={
         "location_id": st.column_config.SelectboxColumn(
-            "Location", options=[EVERY_LOCATION, *location_ids], required=True
+            "Location", options=[EVERY_LOCATION_ROW, *location_ids], required=True
         ),
         "metric": st.column_config.SelectboxColumn(
             "Metric", options=list(TARGET_METRICS), required=True
