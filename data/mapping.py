@@ -22,7 +22,7 @@ import pandas as pd
 
 from data.contract import SPECS, Code, RowError, Timestamp, header_name, headers
 from data.contract_values import as_text
-from data.patient_ref import keyed_refs
+from data.patient_ref import MissingKey, keyed_refs
 
 KINDS = ("bookings", "consultations")
 """The file kinds an export can be mapped to."""
@@ -346,6 +346,8 @@ def _field_values(name, way: Source, text, fail, key: bytes | None, length: int)
         minutes = ((ends - begins).dt.total_seconds() / 60).round().astype("Int64")
         return minutes.astype("str").mask(minutes.isna())
     if way.hash is not None:
+        if key is None:
+            raise MissingKey("patient_ref is a keyed hash: apply the mapping with the key")
         ids = text(way.hash)
         return keyed_refs(ids, key).astype("str").mask(ids.isna())
     values = text(way.column)
