@@ -103,7 +103,7 @@ def identifying(header: str) -> str | None:
         return "an address"
     if tokens & {"dob", "birthdate", "birthday", "born"} or "birth" in joined:
         return "a birth date"
-    if tokens & {"ssn", "mrn", "social"}:
+    if tokens & {"ssn", "mrn"} or "socialsecurity" in joined:
         return "a direct identifier (SSN or MRN)"
     named = "name" in tokens or joined.endswith("name")
     if named and (tokens & _PERSON_WORDS or not tokens & _NOT_PERSON_WORDS):
@@ -177,10 +177,6 @@ class ExportMapping:
     def dropped(self) -> list[str]:
         """The export's columns that identify a patient: never read, never stored."""
         return [h for h in self.headers if identifying(h)]
-
-    def recognises(self, headers: Sequence[object]) -> bool:
-        """Whether a file with these headers is this mapping's export (same set, any order)."""
-        return {header_name(h) for h in headers} == {header_name(h) for h in self.headers}
 
     @property
     def hashes(self) -> bool:

@@ -52,9 +52,9 @@ def test_identifying_columns_are_recognised_by_their_names():
         assert identifying(header) is not None, header
     for header in ("customer_phone_number", "E-mail", "Email Address", "Home Address", "DOB"):
         assert identifying(header) is not None, header
-    for header in ("Date of Birth", "zip", "SSN"):
+    for header in ("Date of Birth", "zip", "SSN", "Social Security Number"):
         assert identifying(header) is not None, header
-    for header in ("Location Name", "Appointment Type", "Provider Name", "Status", "start_time"):
+    for header in ("Location Name", "Appointment Type", "Provider Name", "Social Media", "id"):
         assert identifying(header) is None, header
 
 
