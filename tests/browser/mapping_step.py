@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from data.load import import_files
 from queries.db import open_database
@@ -50,7 +51,20 @@ def upload_export(page: Page, base: str, export: Path = EXPORT) -> None:
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick `option` in the select box labelled `label`."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click(timeout=30_000)
+    """Pick `option` in the select box labelled `label`.
+
+    A click that lands while a rerun redraws the box opens nothing (seen under load), so the
+    box is clicked on a settled page, and again if its list does not open.
+    """
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        wait_settled(page)
+        page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+        try:
+            wanted.click(timeout=15_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     wait_settled(page)
