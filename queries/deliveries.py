@@ -31,11 +31,15 @@ def _key(recipient: str, week: date):
     return (deliveries.c.recipient == recipient) & (deliveries.c.week == week)
 
 
-def delivery_status(conn: Connection, *, recipient: str, week: date) -> str | None:
-    """The recipient's status for the week (`sending`, `sent`, `failed`), or None if never tried.
+def delivery_status(conn: Connection, *, recipient: str, week: date) -> tuple[str, datetime] | None:
+    """The recipient's status for the week (`sending`, `sent`, `failed`) and when it was set
+    (UTC), or None if never tried.
 
     Not scoped: the sender asks about the one recipient it is working for."""
-    return conn.scalar(select(deliveries.c.status).where(_key(recipient, week)))
+    row = conn.execute(
+        select(deliveries.c.status, deliveries.c.at).where(_key(recipient, week))
+    ).first()
+    return None if row is None else (row.status, row.at)
 
 
 def claim(

@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,6 +19,9 @@ from reports.recipients import Recipient, recipient, weekly_recipients
 from reports.settings import Settings
 
 TIMEOUT = 30  # seconds for each SMTP exchange: a server that hangs fails the message, not the run
+# A message still `sending` after this long was being sent by a run that stopped before the server
+# answered; younger, another run may be sending it now. Either way it is not sent again unasked.
+STALE = timedelta(hours=1)
 Sender = Callable[[Settings, EmailMessage], None]
 
 
@@ -44,7 +47,9 @@ def smtp_send(settings: Settings, message: EmailMessage) -> None:
 @dataclass(frozen=True)
 class Outcome:
     email: str
-    status: str  # "sent", "skipped" (already sent or being sent), "failed", "written"
+    # "sent", "skipped" (already sent, or being sent by another run), "failed", "written", or
+    # "unconfirmed" (a run stopped while the server was being asked: it may have the message)
+    status: str
     detail: str = ""
 
 
@@ -52,6 +57,13 @@ def one_line_reason(error: BaseException) -> str:
     """An error as one line: its kind and its message."""
     text = " ".join(str(error).split()) or type(error).__name__
     return f"{type(error).__name__}: {text}"
+
+
+def _unconfirmed(at: datetime) -> str:
+    return (
+        f"a run stopped while the server was being asked ({at:%Y-%m-%d %H:%M} UTC), so it may "
+        "have the message; check with the recipient, then send it with --resend"
+    )
 
 
 def _audit_detail(person: Recipient, week: date, **more: str) -> dict:
@@ -80,8 +92,11 @@ def send_weekly(
         )  # fmt: skip
         if not claimed:
             with engine.connect() as conn:
-                status = deliveries.delivery_status(conn, recipient=person.email, week=week)
-            outcomes.append(Outcome(person.email, "skipped", f"already {status}"))
+                status, at = deliveries.delivery_status(conn, recipient=person.email, week=week)
+            if status == deliveries.SENDING and at < datetime.now(UTC).replace(tzinfo=None) - STALE:
+                outcomes.append(Outcome(person.email, "unconfirmed", _unconfirmed(at)))
+            else:
+                outcomes.append(Outcome(person.email, "skipped", f"already {status}"))
             continue
         try:
             with engine.connect() as conn:

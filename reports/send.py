@@ -1,7 +1,8 @@
 """`python -m reports.send`: e-mail every recipient their own week's metrics, once.
 
 Exit status 0 when every recipient has their message (sent now or before), 1 when some could not
-be sent (listed on stderr; the next run tries them again), 2 for a bad setting or argument.
+be sent (listed on stderr; the next run tries them again) or a stopped run left one unconfirmed
+(sent again only with --resend), 2 for a bad setting or argument.
 A run with nothing new to send prints nothing, so a timer may run it hourly.
 """
 
@@ -96,9 +97,10 @@ def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int
     for outcome in outcomes:
         if outcome.status in ("sent", "written"):
             print(f"{outcome.status}: {outcome.email}: {outcome.detail}")
-    failed = [outcome for outcome in outcomes if outcome.status == "failed"]
+    failed = [outcome for outcome in outcomes if outcome.status in ("failed", "unconfirmed")]
     for outcome in failed:
-        sys.stderr.write(f"not sent: {outcome.email}: {outcome.detail}\n")
+        label = "not sent" if outcome.status == "failed" else "not confirmed"
+        sys.stderr.write(f"{label}: {outcome.email}: {outcome.detail}\n")
     return 1 if failed else 0
 
 

@@ -8,7 +8,7 @@ the files cover the 12 weeks 19 Jan to 12 Apr 2026.
 import io
 import json
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -401,3 +401,28 @@ def test_without_mail_settings_the_preview_button_is_off(clinic, monkeypatch):
     assert (
         "MAIL_FROM is not set" in app.info[0].value or "SMTP_HOST is not set" in app.info[0].value
     )
+
+
+def test_a_message_a_stopped_run_left_sending_is_reported_not_sent_again(clinic, capsys):
+    # A run stopped two hours ago while the server was being asked for solo's message.
+    engine = make_engine(clinic)
+    with engine.begin() as conn:
+        conn.execute(
+            deliveries.insert().values(
+                recipient=ONE,
+                week=date(2026, 4, 6),
+                locations="zeta-north",
+                status="sending",
+                at=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=2),
+                attempts=1,
+            )
+        )
+    engine.dispose()
+    with SmtpServer() as server:
+        assert _run(clinic, server.port) == 1
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"not confirmed: {ONE}: a run stopped while the server was")
+        assert sorted(rcpt for rcpt, _ in server.inbox.received) == [[ADMIN], [TWO]]
+        assert _run(clinic, server.port, "--resend", "--to", ONE) == 0
+    assert len(server.inbox.to(ONE)) == 1
+    assert _deliveries(clinic)[ONE][0] == "sent"
