@@ -92,22 +92,23 @@ def read_code(text: pd.Series, allowed: tuple[str, ...]) -> Read:
 
 def read_integer(text: pd.Series, low: int, high: int) -> list[Read]:
     """An integer in `low..high`: two failures, so the report says which one it is."""
-    well_formed = _matches(text, r"[+-]?[0-9]{1,9}", missing=True)
-    numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype("Int64")
-    in_range = (numbers.isna() | numbers.between(low, high)).to_numpy(dtype=bool)
-    return [
-        Read(numbers, ~well_formed, "not an integer"),
-        Read(numbers, ~in_range, f"must be between {low} and {high}"),
-    ]
+    return _read_in_range(text, r"[+-]?[0-9]{1,9}", "Int64", "not an integer", low, high)
 
 
 def read_number(text: pd.Series, low: float, high: float) -> list[Read]:
     """A decimal number (`8`, `7.5`) in `low..high`: two failures, as for integers."""
-    well_formed = _matches(text, r"[+-]?(?:[0-9]{1,9}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})", missing=True)
-    numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype("Float64")
+    shape = r"[+-]?(?:[0-9]{1,9}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})"
+    return _read_in_range(text, shape, "Float64", "not a number", low, high)
+
+
+def _read_in_range(
+    text: pd.Series, shape: str, dtype: str, reason: str, low: float, high: float
+) -> list[Read]:
+    well_formed = _matches(text, shape, missing=True)
+    numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype(dtype)
     in_range = (numbers.isna() | numbers.between(low, high)).to_numpy(dtype=bool)
     return [
-        Read(numbers, ~well_formed, "not a number"),
+        Read(numbers, ~well_formed, reason),
         Read(numbers, ~in_range, f"must be between {low:g} and {high:g}"),
     ]
 
