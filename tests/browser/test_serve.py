@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -148,3 +149,13 @@ def test_sessions_download_and_upload_through_their_own_replica(proxy):
                 assert {served for _, served in answers} == {replica}
                 assert any(kind in url for url, _ in answers), f"no {kind} request seen"
         browser.close()
+
+
+def test_the_proxy_refuses_the_replicas_script_health_check(proxy):
+    # It runs the app on a replica; scripts/serve calls it on loopback, visitors may not.
+    base, _ = proxy
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/_stcore/script-health-check", timeout=10)
+    assert refused.value.code == 403
+    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=10) as answer:
+        assert answer.status == 200
