@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
-from queries.vocabulary import ALL, CONVERSION_WINDOW
+from queries.vocabulary import ALL, CONVERSION_WINDOW, OCCUPYING
 
 # Which way a metric's good news goes (targets and alerts read this).
 HIGHER = "higher is better"
@@ -281,7 +281,7 @@ CONVENTIONS = (
     f"`{ALL}` rows: counts and hours are sums; percentages and rates are recomputed from the "
     "pooled counts; the median is taken over the pooled requests. Never an average of the "
     "locations' percentages.",
-    '"Occupying" bookings are those with status scheduled, completed, no_show or late_cancel: '
+    f'"Occupying" bookings are those with status {", ".join(OCCUPYING[:-1])} or {OCCUPYING[-1]}: '
     "they held a room. A `cancelled` booking was freed in time and occupies nothing.",
 )
 
