@@ -5,8 +5,8 @@ from typing import Unpack
 import pandas as pd
 from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
-from queries.page_filters import PeriodArgs, period_condition, week_column
-from queries.schema import bookings, calendar, consultations
+from queries.page_filters import PeriodArgs, count_by_week, period_condition
+from queries.schema import bookings, consultations
 from queries.vocabulary import ALL, SERIES_LENGTH
 
 # Upper bounds (minutes, inclusive) of the response-time buckets; the 60-minute edge matches
@@ -32,20 +32,12 @@ def requests_by_week_and_channel(
     conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
 ) -> pd.DataFrame:
     """Requests received per week and channel: `week_start`, `channel`, `requests`."""
-    week = week_column(week_start)
-    stmt = (
-        select(week.label("week_start"), consultations.c.channel, func.count().label("requests"))
-        .select_from(consultations.join(calendar, calendar.c.day == consultations.c.received_date))
-        .where(
-            period_condition(
-                consultations.c.received_date,
-                consultations.c.location_id,
-                week_start=week_start,
-                **period,
-            )
-        )
-        .group_by(week, consultations.c.channel)
-        .order_by(week, consultations.c.channel)
+    stmt = count_by_week(
+        consultations.c.channel,
+        consultations.c.received_date,
+        consultations.c.location_id,
+        week_start=week_start,
+        **period,
     )
     return pd.DataFrame(conn.execute(stmt).all(), columns=["week_start", "channel", "requests"])
 

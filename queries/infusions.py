@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
 from queries.metric_definitions import STATUS_COUNTS, column
-from queries.page_filters import PeriodArgs, period_condition, week_column, week_range
+from queries.page_filters import PeriodArgs, count_by_week, period_condition, week_range
 from queries.schema import bookings, calendar
 from queries.vocabulary import ALL, BOOKING_STATUSES, WEEKDAY_LABELS
 
@@ -24,16 +24,12 @@ def bookings_by_week_and_status(
     Every week of the period and every status is present (zero when none), so a missing bar
     never hides a zero.
     """
-    week = week_column(week_start)
-    stmt = (
-        select(week.label("week_start"), bookings.c.status, func.count().label("bookings"))
-        .select_from(bookings.join(calendar, calendar.c.day == bookings.c.start_date))
-        .where(
-            period_condition(
-                bookings.c.start_date, bookings.c.location_id, week_start=week_start, **period
-            )
-        )
-        .group_by(week, bookings.c.status)
+    stmt = count_by_week(
+        bookings.c.status,
+        bookings.c.start_date,
+        bookings.c.location_id,
+        week_start=week_start,
+        **period,
     )
     counts = {(week_day, status): n for week_day, status, n in conn.execute(stmt).all()}
     first, last = week_range(period["start"], period["end"], week_start)

@@ -1,11 +1,11 @@
-"""Building blocks shared by the page-level queries: their arguments, the week range and the
-location condition."""
+"""Building blocks shared by the page-level queries: their arguments, the week range, the
+location condition and the count per week."""
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import TypedDict
+from typing import TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, and_, false, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 
 from queries.calendar_table import week_start as week_start_of
 from queries.schema import calendar
@@ -93,4 +93,25 @@ def period_condition(
     first, last = week_range(start, end, week_start)
     return and_(
         day.between(first, last), location_condition(location, scope=scope, locations=locations)
+    )
+
+
+def count_by_week(
+    category: ColumnElement,
+    day: ColumnElement,
+    location: ColumnElement,
+    *,
+    week_start: str = "mon",
+    **period: Unpack[PeriodArgs],
+) -> Select:
+    """Rows (week start, `category`, count) of `category`'s table whose local `day` is in the
+    selection's whole weeks at a location the scope allows, ordered by week then category; a
+    week or category with no rows has no row."""
+    week = week_column(week_start)
+    return (
+        select(week.label("week_start"), category, func.count().label("rows"))
+        .select_from(category.table.join(calendar, calendar.c.day == day))
+        .where(period_condition(day, location, week_start=week_start, **period))
+        .group_by(week, category)
+        .order_by(week, category)
     )
