@@ -84,7 +84,8 @@ def _notes(content: WeeklyContent) -> list[str]:
     return notes
 
 
-def _coloured(change: str | None, unit: str, higher_is_better: bool, value: float | None) -> str:
+def _coloured(change: str | None, higher_is_better: bool, value: float | None) -> str:
+    """A change in the colour its card gives it: good news green, bad news red, none grey."""
     text = html.escape(change or "—")
     if change is None or no_change(change):
         colour = QUIET
@@ -109,9 +110,9 @@ def html_text(content: WeeklyContent, *, chart_cid: str) -> str:
             f'<td style="{cell}font-size:18px;font-weight:bold;text-align:right;">'
             f"{esc(format_value(kpi.value, kpi.unit))}</td>"
             f'<td style="{cell}text-align:right;">'
-            f"{_coloured(previous, kpi.unit, kpi.higher_is_better, kpi.change_vs_previous)}</td>"
+            f"{_coloured(previous, kpi.higher_is_better, kpi.change_vs_previous)}</td>"
             f'<td style="{cell}text-align:right;">{esc(format_value(kpi.twelve_week, kpi.unit))} '
-            f"({_coloured(twelve, kpi.unit, kpi.higher_is_better, kpi.change_vs_twelve_week)})"
+            f"({_coloured(twelve, kpi.higher_is_better, kpi.change_vs_twelve_week)})"
             "</td></tr>"
         )
     if not rows:
