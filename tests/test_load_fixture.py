@@ -164,7 +164,8 @@ def test_users_import_replaces_the_stored_list(loaded, tmp_path):
     with loaded.connect() as conn:
         users = conn.execute(select(schema.users)).all()
         places = conn.execute(select(schema.user_locations)).all()
-    assert users == [("new@clinic.example", "manager")]
+    # A file without `weekly_email` leaves everyone's weekly e-mail on.
+    assert users == [("new@clinic.example", "manager", True)]
     assert places == [("new@clinic.example", "arlington")]
 
 
@@ -178,7 +179,7 @@ def test_users_emails_are_stored_lower_case_and_admin_locations_ignored(loaded, 
     with loaded.connect() as conn:
         users = sorted(conn.execute(select(schema.users)).all())
         places = sorted(conn.execute(select(schema.user_locations)).all())
-    assert users == [("boss@clinic.example", "admin"), ("m@x.example", "manager")]
+    assert users == [("boss@clinic.example", "admin", True), ("m@x.example", "manager", True)]
     assert places == [("m@x.example", "arlington"), ("m@x.example", "rockville")]
 
 
