@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import Connection, Engine, Select, Table, select
 
+from data.contract import SPECS
 from queries.schema import (
     bookings,
     capacity,
@@ -106,16 +107,13 @@ def local_timestamps(utc: pd.Series, location_ids: pd.Series, zones: dict[str, s
     return text
 
 
+def _file_columns(table: Table, kind: str) -> Select:
+    """The stored columns a contract file of this kind holds under the same names, in its order."""
+    return select(*(table.c[name] for name in SPECS[kind].names))
+
+
 def _locations(conn: Connection) -> Iterator[pd.DataFrame]:
-    statement = select(
-        locations.c.location_id,
-        locations.c.name,
-        locations.c.city,
-        locations.c.state,
-        locations.c.timezone,
-        locations.c.opened_on,
-        locations.c.closed_on,
-    ).order_by(locations.c.location_id)
+    statement = _file_columns(locations, "locations").order_by(locations.c.location_id)
     for frame in _read(conn, statement):
         frame["opened_on"] = _date_text(frame["opened_on"])
         frame["closed_on"] = _date_text(frame["closed_on"])
@@ -143,15 +141,7 @@ def _capacity(conn: Connection) -> Iterator[pd.DataFrame]:
                 "effective_from": _date_text(frame["effective_from"]),
                 "effective_to": _date_text(frame["effective_to"]),
             },
-            columns=[
-                "location_id",
-                "weekday",
-                "open_time",
-                "close_time",
-                "rooms",
-                "effective_from",
-                "effective_to",
-            ],
+            columns=SPECS["capacity"].names,
         )
 
 
@@ -180,17 +170,7 @@ def _users(conn: Connection) -> Iterator[pd.DataFrame]:
 
 
 def _consultations(conn: Connection, zones: dict[str, str]) -> Iterator[pd.DataFrame]:
-    statement = select(
-        consultations.c.request_id,
-        consultations.c.location_id,
-        consultations.c.received_at,
-        consultations.c.channel,
-        consultations.c.indication,
-        consultations.c.first_contact_at,
-        consultations.c.consult_at,
-        consultations.c.consult_status,
-        consultations.c.patient_ref,
-    ).order_by(consultations.c.request_id)
+    statement = _file_columns(consultations, "consultations").order_by(consultations.c.request_id)
     for frame in _read(conn, statement):
         for column in ("received_at", "first_contact_at", "consult_at"):
             frame[column] = local_timestamps(frame[column], frame["location_id"], zones)
@@ -198,16 +178,7 @@ def _consultations(conn: Connection, zones: dict[str, str]) -> Iterator[pd.DataF
 
 
 def _bookings(conn: Connection, zones: dict[str, str]) -> Iterator[pd.DataFrame]:
-    statement = select(
-        bookings.c.booking_id,
-        bookings.c.location_id,
-        bookings.c.patient_ref,
-        bookings.c.kind,
-        bookings.c.starts_at,
-        bookings.c.duration_minutes,
-        bookings.c.status,
-        bookings.c.booked_at,
-    ).order_by(bookings.c.booking_id)
+    statement = _file_columns(bookings, "bookings").order_by(bookings.c.booking_id)
     for frame in _read(conn, statement):
         for column in ("starts_at", "booked_at"):
             frame[column] = local_timestamps(frame[column], frame["location_id"], zones)

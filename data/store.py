@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from data.bulk_load import AfterLoad, BulkLoad, Derived
+from data.contract import SPECS
 from data.timezone_change import changed_timezones, redate
 from queries import schema
 from queries.derived import (
@@ -153,19 +154,8 @@ def _store_targets(conn: Connection, rows: pd.DataFrame, progress: Progress) -> 
 
 
 def _consultation_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = rows[
-        [
-            "request_id",
-            "location_id",
-            "received_at",
-            "channel",
-            "indication",
-            "first_contact_at",
-            "consult_at",
-            "consult_status",
-            "patient_ref",
-        ]
-    ].copy()
+    """The file's columns (data/contract.py) and the local dates and response time they give."""
+    frame = rows[SPECS["consultations"].names].copy()
     frame["received_date"] = rows["received_at_local"].dt.normalize()
     frame["consult_date"] = rows["consult_at_local"].dt.normalize()
     # True elapsed time: both ends are UTC instants, so a DST change in between is counted right.
@@ -176,18 +166,8 @@ def _consultation_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _booking_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = rows[
-        [
-            "booking_id",
-            "location_id",
-            "patient_ref",
-            "kind",
-            "starts_at",
-            "duration_minutes",
-            "status",
-            "booked_at",
-        ]
-    ].copy()
+    """The file's columns (data/contract.py) and the local day and minute of the start."""
+    frame = rows[SPECS["bookings"].names].copy()
     local = rows["starts_at_local"]
     frame["start_date"] = local.dt.normalize()
     frame["start_minute"] = local.dt.hour * 60 + local.dt.minute
