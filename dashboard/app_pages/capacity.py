@@ -9,9 +9,7 @@ from dashboard.filters import context
 from queries.vocabulary import WEEKDAY_LABELS
 
 ctx = context()
-sel = ctx.selection
 query = ctx.query
-named = {"colours": ctx.colours, "names": ctx.names}
 
 st.title("Capacity")
 # The band starts at the selected locations' utilization target (queries/targets.py).
@@ -32,7 +30,13 @@ st.caption(
 # The weekly report every page shares (one cached read) holds the utilization columns.
 weekly = loaders.weekly(query)
 st.plotly_chart(
-    charts.utilization(weekly, title="Are rooms used within the target band?", band=band, **named)
+    charts.utilization(
+        weekly,
+        title="Are rooms used within the target band?",
+        band=band,
+        colours=ctx.colours,
+        names=ctx.names,
+    )
 )
 if note := charts.pooled_note(weekly):
     st.caption(note)
@@ -43,11 +47,14 @@ st.plotly_chart(
         weekdays=WEEKDAY_LABELS,
     )
 )
-first_ahead = sel.latest_week + timedelta(days=7)
+first_ahead = ctx.selection.latest_week + timedelta(days=7)
 ahead = loaders.weeks_ahead(query.of_weeks(first_ahead, first_ahead))
 st.plotly_chart(
     charts.weeks_ahead(
-        ahead, title=f"How full are the four weeks from {first_ahead:%d %b}?", **named
+        ahead,
+        title=f"How full are the four weeks from {first_ahead:%d %b}?",
+        colours=ctx.colours,
+        names=ctx.names,
     )
 )
 if note := charts.pooled_note(ahead):

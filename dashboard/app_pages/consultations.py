@@ -8,9 +8,7 @@ from dashboard.targets_view import band
 from queries.vocabulary import CONVERSION_WINDOW
 
 ctx = context()
-sel = ctx.selection
 query = ctx.query
-named = {"colours": ctx.colours, "names": ctx.names}
 
 st.title("Consultations")
 by_channel = loaders.requests_by_week_and_channel(query)
@@ -26,13 +24,19 @@ left.plotly_chart(
 )
 right.plotly_chart(
     charts.indication_mix(
-        loaders.indication_mix(query), title="What do people ask us to treat?", **named
+        loaders.indication_mix(query),
+        title="What do people ask us to treat?",
+        colours=ctx.colours,
+        names=ctx.names,
     )
 )
 funnel = loaders.funnel_by_location(query)
 st.plotly_chart(
     charts.funnel(
-        funnel, title="How many requests become a first infusion and a completed series?", **named
+        funnel,
+        title="How many requests become a first infusion and a completed series?",
+        colours=ctx.colours,
+        names=ctx.names,
     )
 )
 if note := charts.pooled_note(funnel):
@@ -45,9 +49,10 @@ st.caption(
 weekly = loaders.weekly(query)
 conversion = charts.weekly_trend(
     weekly, "consult_conversion_pct", title="Do completed consults lead to treatment?",
-    band=band(loaders.effective_targets(query), "consult_conversion_pct"), **named,
+    band=band(loaders.effective_targets(query), "consult_conversion_pct"),
+    colours=ctx.colours, names=ctx.names,
 )  # fmt: skip
-rising = [week for week in weekly["week_start"].unique() if sel.still_rising(week)]
+rising = [week for week in weekly["week_start"].unique() if ctx.selection.still_rising(week)]
 if rising:
     charts.mark_still_rising(conversion, min(rising), max(rising))
 st.plotly_chart(conversion)
