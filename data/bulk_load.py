@@ -23,13 +23,14 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    MetaData,
     Select,
     Table,
     insert,
     select,
     text,
 )
+
+from queries.temporary_tables import create_empty, temporary_table
 
 # SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative).
 # It also sizes each sorted run of a big sort: runs of a few MB sort within the CPU's caches, on
@@ -122,14 +123,11 @@ class BulkLoad:
         self.constraints = _drop_constraints(conn, table.name)
         self.staging: Table | None = None
         if derived is not None:
-            self.staging = Table(
+            self.staging = temporary_table(
                 "bulk_staging_" + table.name,
-                MetaData(),
                 *(Column(name, table.c[name].type) for name in names),
-                prefixes=["TEMPORARY"],
             )
-            self.staging.drop(conn, checkfirst=True)
-            self.staging.create(conn)
+            create_empty(conn, self.staging)
 
     def write(self, frame: pd.DataFrame, values: Callable[[pd.Series], list]) -> None:
         """Write one chunk (`frame` has `names`; `values` gives a column's driver values)."""
@@ -184,18 +182,15 @@ class BulkLoad:
             return
         ranked = self.derived.rows(staged).subquery()
         key = self.table.primary_key.columns[0].name
-        numbers = Table(
+        numbers = temporary_table(
             "bulk_derived_" + self.table.name,
-            MetaData(),
             *(
                 Column(column.name, self.table.c[column.name].type, primary_key=column.name == key)
                 for column in ranked.columns
             ),
-            prefixes=["TEMPORARY"],
             sqlite_with_rowid=False,
         )
-        numbers.drop(self.conn, checkfirst=True)
-        numbers.create(self.conn)
+        create_empty(self.conn, numbers)
         self.conn.execute(
             insert(numbers).from_select(
                 list(ranked.columns.keys()), select(ranked).order_by(ranked.c[key])

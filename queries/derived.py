@@ -41,6 +41,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from queries.metric_definitions import STATUS_COUNTS
 from queries.schema import bookings, consultations, daily_location_stats
+from queries.temporary_tables import create_empty, temporary_table
 from queries.vocabulary import CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH
 
 CONVERSION_WINDOW_SECONDS = int(CONVERSION_WINDOW.total_seconds())
@@ -194,7 +195,7 @@ _CHANGES = MetaData()
 
 
 def _changes_table(name: str, *columns: Column) -> Table:
-    return Table(name, _CHANGES, *columns, prefixes=["TEMPORARY"])
+    return temporary_table(name, *columns, metadata=_CHANGES)
 
 
 CHANGED_PATIENTS = _changes_table(
@@ -224,9 +225,7 @@ class _ChangedKeys:
 
     def __init__(self, conn: Connection, *, patients, requests, days) -> None:
         self.conn = conn
-        for table in _CHANGES.sorted_tables:
-            table.drop(conn, checkfirst=True)
-            table.create(conn)
+        create_empty(conn, *_CHANGES.sorted_tables)
         self.patients = sorted(set(patients))
         self.requests = sorted(set(requests))
         for table, rows in (
