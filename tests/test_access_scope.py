@@ -78,6 +78,7 @@ EXEMPT = {
     "queries.derived.refresh_after_import": "importer internal, returns nothing",
     "queries.derived.refresh_all_conversions": "importer internal, returns nothing",
     "queries.derived.refresh_changed": "importer internal, returns nothing",
+    "queries.temporary_tables.create_empty": "creates this connection's empty work tables",
 }
 
 
