@@ -294,7 +294,7 @@ def report(run: Run) -> str:
     same = all(run.equal.values())
     lines += [
         "",
-        "### Goals (issue 15)",
+        "### Goals",
         "",
         "| goal | " + " | ".join(a.databases) + " |",
         "|---|" + "---|" * len(a.databases),
