@@ -5,7 +5,8 @@
   bookings (all kinds / `initial` only), ordered by `starts_at` then `booking_id`, at any location;
 - `consultations.converted`: a completed consult whose patient has a completed booking starting
   between `consult_at` and `consult_at` + `CONVERSION_WINDOW` (UTC instants, both ends inclusive);
-- `daily_location_stats`: the per-day counts the weekly report sums.
+- `daily_location_stats`: the per-day counts the weekly report sums, and the day's response times
+  (`RESPONSE_SECONDS`) its median is taken over.
 Everything is done by set-based statements in the database, never row by row in Python.
 """
 
@@ -20,14 +21,17 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
+    Text,
     and_,
     case,
+    cast,
     delete,
     exists,
     func,
     insert,
     literal_column,
     not_,
+    null,
     or_,
     select,
     true,
@@ -39,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from queries.metric_definitions import STATUS_COUNTS
+from queries.metric_definitions import DAILY_COUNTS, RESPONSE_SECONDS, STATUS_COUNTS
 from queries.schema import bookings, consultations, daily_location_stats
 from queries.temporary_tables import create_empty, temporary_table
 from queries.vocabulary import CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH
@@ -50,7 +54,9 @@ CONVERSION_SEARCH_DAYS = CONVERSION_WINDOW.days + 1
 # Keeps every IN list well below SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 5000
 
-STAT_COLUMNS = tuple(c.name for c in daily_location_stats.c if c.name not in ("location_id", "day"))
+STAT_COLUMNS = DAILY_COUNTS
+# Every column a rebuild writes besides the key.
+WRITTEN_COLUMNS = (*DAILY_COUNTS, RESPONSE_SECONDS)
 
 
 class epoch_seconds(FunctionElement):
@@ -70,6 +76,30 @@ def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
     # SQLite stores timestamps as text; strftime('%s') parses it. String comparison would not do:
     # '... 10:00:00' and '... 10:00:00.000000' sort differently although they are the same instant.
     return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
+
+
+class comma_joined(FunctionElement):
+    """An aggregate: the group's non-NULL values as text joined by commas, in no particular order
+    (NULL for none), on either dialect."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(comma_joined)
+def _comma_joined_postgresql(element, compiler, **kw) -> str:
+    return "string_agg(CAST(" + compiler.process(element.clauses, **kw) + " AS TEXT), ',')"
+
+
+@compiles(comma_joined, "sqlite")
+def _comma_joined_sqlite(element, compiler, **kw) -> str:
+    return "group_concat(" + compiler.process(element.clauses, **kw) + ", ',')"
+
+
+def whole_seconds(minutes: ColumnElement) -> ColumnElement[int]:
+    """A stored response time in whole seconds: timestamps carry whole seconds, so the stored
+    minutes are an exact count of seconds / 60 and rounding recovers it."""
+    return cast(func.round(minutes * 60), BigInteger)
 
 
 class day_start(FunctionElement):
@@ -434,15 +464,23 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _per_day(
-    table, day_column, counts: dict[str, ColumnElement[int]], where: list[ColumnElement[bool]]
+    table,
+    day_column,
+    counts: dict[str, ColumnElement[int]],
+    where: list[ColumnElement[bool]],
+    response_seconds: ColumnElement[str] | None = None,
 ):
-    """One source's per-day counts, with a zero for every stats column it does not feed."""
+    """One source's per-day counts, with a zero for every stats column it does not feed (and
+    NULL response times unless given)."""
     zero = literal_column("0")
+    if response_seconds is None:
+        response_seconds = cast(null(), Text)
     return (
         select(
             table.c.location_id.label("location_id"),
             day_column.label("day"),
             *(counts.get(name, zero).label(name) for name in STAT_COLUMNS),
+            response_seconds.label(RESPONSE_SECONDS),
         )
         .where(*where)
         .group_by(scan_order(table.c.location_id), scan_order(day_column))
@@ -488,6 +526,8 @@ def _daily_stats_select(where: Where, *, with_bookings: bool = True) -> Select:
             "contacted_within_1h": _count_if(c.response_minutes <= 60),
         },
         where(consultations, c.received_date),
+        # NULL for a request not contacted: the aggregate skips it.
+        comma_joined(whole_seconds(c.response_minutes)),
     )
     consults = _per_day(
         consultations,
@@ -521,6 +561,8 @@ def _daily_stats_select(where: Where, *, with_bookings: bool = True) -> Select:
         days.c.location_id,
         days.c.day,
         *(func.sum(days.c[name]).label(name) for name in STAT_COLUMNS),
+        # Only the requests' part has a day's response times: at most one text per day.
+        func.max(days.c[RESPONSE_SECONDS]).label(RESPONSE_SECONDS),
     ).group_by(days.c.location_id, days.c.day)
 
 
@@ -530,7 +572,7 @@ def _rebuild_stats(conn: Connection, where: Where) -> None:
     )
     conn.execute(
         insert(daily_location_stats).from_select(
-            ["location_id", "day", *STAT_COLUMNS], _daily_stats_select(where)
+            ["location_id", "day", *WRITTEN_COLUMNS], _daily_stats_select(where)
         )
     )
 
@@ -541,6 +583,8 @@ CONSULTATION_STATS = (
     "consults_completed",
     "consults_converted",
 )
+# What a consultations file can change on a day: its counts and its response times.
+CONSULTATION_COLUMNS = (*CONSULTATION_STATS, RESPONSE_SECONDS)
 
 
 def _recount_consultation_stats(conn: Connection) -> None:
@@ -553,15 +597,19 @@ def _recount_consultation_stats(conn: Connection) -> None:
     # Only rows that hold a consultation count: after a first consultations file there is none,
     # and rewriting every day's row is a large write for nothing.
     counted_before = or_(*(stats.c[name] != 0 for name in CONSULTATION_STATS))
-    conn.execute(update(stats).where(counted_before).values(dict.fromkeys(CONSULTATION_STATS, 0)))
+    conn.execute(
+        update(stats)
+        .where(counted_before)
+        .values({**dict.fromkeys(CONSULTATION_STATS, 0), RESPONSE_SECONDS: None})
+    )
     counted = _dialect_insert(conn)(stats).from_select(
-        ["location_id", "day", *STAT_COLUMNS],
+        ["location_id", "day", *WRITTEN_COLUMNS],
         _daily_stats_select(_everywhere, with_bookings=False).where(true()),
     )
     conn.execute(
         counted.on_conflict_do_update(
             index_elements=[stats.c.location_id, stats.c.day],
-            set_={name: counted.excluded[name] for name in CONSULTATION_STATS},
+            set_={name: counted.excluded[name] for name in CONSULTATION_COLUMNS},
         )
     )
     # A day that only had requests and has none now.

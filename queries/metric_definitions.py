@@ -34,6 +34,9 @@ DAILY_COUNTS = (
     "series_completions",
     "booked_minutes",
 )
+# Kept per location and local day beside the counts: the contacted requests' response times in
+# whole seconds, which the median is taken over.
+RESPONSE_SECONDS = "response_seconds"
 # What the report sums over days and locations: the daily counts and the available room-minutes
 # (from capacity). Every metric is computed from them, besides the median, which is taken over
 # the requests themselves.

@@ -3,7 +3,8 @@ per week (queries/weekly.py) or over the whole period (queries/period.py).
 
 Counts come from `daily_location_stats` and available room-minutes from capacity x calendar,
 aggregated in SQL. The median response time cannot be summed from days: it is taken over the
-period's contacted requests (one narrow read) in whole seconds. Python lays out the grid (every
+response times each day keeps (`response_seconds`, whole seconds), joined per week and location
+in SQL and read as one text per group. Python lays out the grid (every
 bucket x every selected location, plus `ALL`) and computes each metric from the summed counts by
 the registry's formula (queries/metric_definitions.py).
 """
@@ -17,9 +18,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, exists, func, or_, select
 
+from queries.derived import comma_joined
 from queries.metric_definitions import (
     DAILY_COUNTS,
     METRICS,
+    RESPONSE_SECONDS,
     SUMMED_COUNTS,
     WEEKLY_COLUMN_NAMES,
     WEEKLY_COLUMNS,
@@ -30,7 +33,6 @@ from queries.schema import (
     calendar,
     capacity,
     closures,
-    consultations,
     daily_location_stats,
     locations,
 )
@@ -192,39 +194,75 @@ def _whole_weeks(start: date, end: date, week_start: str) -> tuple[date, date]:
 def _response_seconds(
     conn: Connection, week, selected: list[str], first: date, last: date
 ) -> pd.DataFrame:
-    """One read of the period's contacted requests (three narrow columns) serves every grouping:
-    medians by window-function sorts in the database were the slowest part of the report."""
-    c = consultations.c
+    """The period's response times, `week`, `location_id`, `seconds`, one row per contacted
+    request: the days' texts joined per week and location in the database, so a whole network's
+    year is about ten thousand short rows, not every request (docs/performance.md)."""
+    s = daily_location_stats.c
     stmt = (
-        select(week.label("week"), c.location_id, c.response_minutes)
-        .select_from(consultations.join(calendar, calendar.c.day == c.received_date))
+        select(week.label("week"), s.location_id, comma_joined(s[RESPONSE_SECONDS]))
+        .select_from(daily_location_stats.join(calendar, calendar.c.day == s.day))
         .where(
-            c.location_id.in_(selected),
-            c.received_date.between(first, last),
-            c.response_minutes.is_not(None),
+            s.location_id.in_(selected),
+            s.day.between(first, last),
+            s[RESPONSE_SECONDS].is_not(None),
         )
+        .group_by(week, s.location_id)
     )
-    # Columns from plain tuples: building a frame from result rows probes each for attributes.
-    found = [tuple(row) for row in conn.execute(stmt)]
-    names = ("week", "location_id", "minutes")
-    rows = pd.DataFrame({name: [row[n] for row in found] for n, name in enumerate(names)})
-    # Timestamps carry whole seconds, so each stored float is an exact count of seconds / 60.
-    rows["seconds"] = (rows["minutes"].astype("float64") * 60).round().astype("int64")
-    return rows[["week", "location_id", "seconds"]]
+    groups = conn.execute(stmt).all()
+    texts = [text for _week, _location, text in groups]
+    counts = np.fromiter((text.count(",") + 1 for text in texts), dtype=np.int64, count=len(texts))
+    seconds = np.fromstring(",".join(texts), dtype=np.int64, sep=",") if texts else np.array([])
+    if len(seconds) != counts.sum():
+        raise ValueError("stored response times are not comma-separated whole seconds")
+    # Categorical keys: a few thousand labels and integer codes, cheap to copy out of a cache.
+    rows = pd.DataFrame(
+        {
+            "week": _repeated([week_day for week_day, _loc, _text in groups], counts),
+            "location_id": _repeated([location for _week, location, _text in groups], counts),
+            "seconds": seconds.astype("int64"),
+        }
+    )
+    return rows
+
+
+def _repeated(labels: list, counts: np.ndarray) -> pd.Categorical:
+    codes, categories = pd.factorize(pd.Series(labels, dtype=object))
+    return pd.Categorical.from_codes(np.repeat(codes, counts), categories=categories)
 
 
 def _response_medians(rows: pd.DataFrame) -> dict[Key, Fraction]:
     """Median response minutes per `week` and location, and per `week` over all rows (`ALL`).
 
-    In whole seconds twice a median is an exact integer, and a half-way median (33.65) stays
-    exact for rounding.
+    In whole seconds twice a median is an exact integer (the two middle values' sum), and a
+    half-way median (33.65) stays exact for rounding.
     """
     medians: dict[Key, Fraction] = {}
-    for key, median in rows.groupby(["week", "location_id"])["seconds"].median().items():
-        medians[key] = Fraction(round(median * 2), 120)
-    for week_day, median in rows.groupby("week")["seconds"].median().items():
-        medians[(week_day, ALL)] = Fraction(round(median * 2), 120)
+    seconds = rows["seconds"].to_numpy()
+    weeks, week_days = pd.factorize(rows["week"])
+    places, location_ids = pd.factorize(rows["location_id"])
+    week_days, location_ids = list(week_days), list(location_ids)
+    for week, twice in enumerate(_twice_medians(weeks, seconds, len(week_days))):
+        medians[(week_days[week], ALL)] = Fraction(int(twice), 120)
+    pairs, keys = pd.factorize(weeks.astype("int64") * len(location_ids) + places)
+    for key, twice in zip(keys.tolist(), _twice_medians(pairs, seconds, len(keys)), strict=True):
+        week, place = divmod(key, len(location_ids))
+        medians[(week_days[week], location_ids[place])] = Fraction(int(twice), 120)
     return medians
+
+
+# Group codes above the seconds in one int64 sort key: response times stay far below 2**40 s.
+SORT_SHIFT = 40
+
+
+def _twice_medians(codes: np.ndarray, seconds: np.ndarray, groups: int) -> np.ndarray:
+    """Twice each group's median: the sum of its two middle values in sorted order (one value
+    twice when the count is odd). Every group has at least one value."""
+    if len(seconds) and (seconds.min() < 0 or seconds.max() >= 1 << SORT_SHIFT):
+        raise ValueError("a stored response time is out of range")
+    ordered = np.sort((codes.astype("int64") << SORT_SHIFT) | seconds) & ((1 << SORT_SHIFT) - 1)
+    counts = np.bincount(codes, minlength=groups)
+    starts = np.cumsum(counts) - counts
+    return ordered[starts + (counts - 1) // 2] + ordered[starts + counts // 2]
 
 
 def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fraction | None) -> dict:

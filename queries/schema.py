@@ -21,7 +21,7 @@ from sqlalchemy import (
     true,
 )
 
-from queries.metric_definitions import DAILY_COUNTS
+from queries.metric_definitions import DAILY_COUNTS, RESPONSE_SECONDS
 
 metadata = MetaData()
 
@@ -114,14 +114,19 @@ bookings = Table(
     Index("ix_bookings_patient", "patient_ref", "starts_at"),
 )
 
-# Per location and local day, every count the weekly report sums (`DAILY_COUNTS`); kept current by
-# `queries.derived.refresh_after_import` so reports read days, not raw bookings.
+# Per location and local day, every count the weekly report sums (`DAILY_COUNTS`), and the
+# response times its median is taken over; kept current by `queries.derived.refresh_after_import`
+# so reports read days, not raw rows.
 daily_location_stats = Table(
     "daily_location_stats",
     metadata,
     Column("location_id", ForeignKey("locations.location_id"), primary_key=True),
     Column("day", Date, primary_key=True),
     *(Column(name, Integer, nullable=False) for name in DAILY_COUNTS),
+    # The day's contacted requests' whole seconds to first contact, comma-separated, in no
+    # particular order (NULL: none contacted). A median over any days and locations is exact
+    # from them, and a report reads one short text per day rather than every request.
+    Column(RESPONSE_SECONDS, Text),
 )
 
 users = Table(

@@ -19,7 +19,7 @@ from queries.period import period_metrics
 from queries.report import response_seconds
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics
-from tests.builders import add_consultation, add_location, report
+from tests.builders import add_consultation, add_location, refresh_all, report
 from tests.week_reexport import week_reexport
 
 TODAY = date(2025, 3, 31)
@@ -147,6 +147,7 @@ def test_median_half_way_between_odd_seconds_rounds_up(engine):
         add_consultation(
             conn, "r2", "arlington", "2026-03-03 10:00:00", first_contact="2026-03-03 10:34:23"
         )
+        refresh_all(conn)
     with engine.connect() as conn:
         rows = report(conn, date(2026, 3, 2), date(2026, 3, 8))
     assert rows[("2026-03-02", "arlington")]["median_response_minutes"] == 33.7

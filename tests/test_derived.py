@@ -67,10 +67,13 @@ def reference(conn) -> tuple[dict, dict, dict]:
             )
         )
 
-    days: dict = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    days: dict = defaultdict(lambda: dict.fromkeys(COUNTS, 0) | {"response_seconds": []})
     for c in consult_rows:
         day = days[(c["location_id"], c["received_date"])]
         day["consult_requests"] += 1
+        if c["first_contact_at"] is not None:
+            elapsed = c["first_contact_at"] - c["received_at"]
+            day["response_seconds"].append(int(elapsed.total_seconds()))
         if c["response_minutes"] is not None and c["response_minutes"] <= 60:
             day["contacted_within_1h"] += 1
         if c["consult_status"] == "completed" and c["consult_date"] is not None:
@@ -95,6 +98,8 @@ def reference(conn) -> tuple[dict, dict, dict]:
         day["new_patients"] += seq == 1
         day["series_completions"] += initial_seq == 6
         day["booster_infusions"] += status == "completed" and b["kind"] == "booster"
+    for day in days.values():
+        day["response_seconds"] = sorted(day["response_seconds"])
     return sequences, converted, dict(days)
 
 
@@ -111,9 +116,15 @@ def stored(conn) -> tuple[dict, dict, dict]:
     }
     days = {
         (r["location_id"], r["day"]): {name: r[name] for name in COUNTS}
+        | {"response_seconds": _seconds(r["response_seconds"])}
         for r in conn.execute(select(daily_location_stats)).mappings()
     }
     return sequences, converted, days
+
+
+def _seconds(text: str | None) -> list[int]:
+    """A day's stored response times (comma-separated, in any order), sorted."""
+    return sorted(int(value) for value in text.split(",")) if text is not None else []
 
 
 def assert_matches_reference(conn) -> None:

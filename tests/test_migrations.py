@@ -1,12 +1,16 @@
+from datetime import date
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from queries.db import MIGRATIONS, head_revision, upgrade
 from queries.new_migration import next_revision
 from queries.schema import metadata
+from tests.builders import add_consultation, add_location
 
 
 def _differences(engine) -> list:
@@ -40,3 +44,37 @@ def test_a_new_migration_is_numbered_after_the_newest():
     assert next_revision("0099") == "0100"
     with pytest.raises(ValueError, match="not a number"):
         next_revision(None)
+
+
+def test_0007_fills_the_response_times_of_the_days_stored_before_it(engine):
+    """Days counted before 0007 get their contacted requests' whole seconds, NULL if none."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with engine.begin() as conn:
+        add_location(conn, "arlington")
+        # 32 min 55 s, 34 min 23 s and one not contacted on one day; one not contacted on another.
+        for request, received, contact in (
+            ("r1", "2026-03-03 09:00:00", "2026-03-03 09:32:55"),
+            ("r2", "2026-03-03 10:00:00", "2026-03-03 10:34:23"),
+            ("r3", "2026-03-03 11:00:00", None),
+            ("r4", "2026-03-04 11:00:00", None),
+        ):
+            add_consultation(conn, request, "arlington", received, first_contact=contact)
+        for day, requests in (("2026-03-03", 3), ("2026-03-04", 1)):
+            # The table as 0006 left it: counts only (`booked_minutes` the last count).
+            conn.execute(
+                text(
+                    "INSERT INTO daily_location_stats VALUES "
+                    "('arlington', :day, :requests, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)"
+                ),
+                {"day": date.fromisoformat(day), "requests": requests},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT day, response_seconds FROM daily_location_stats")).all()
+    filled = {str(day): value for day, value in stored}
+    assert sorted(filled["2026-03-03"].split(",")) == ["1975", "2063"]
+    assert filled["2026-03-04"] is None
