@@ -84,15 +84,16 @@ def read_raw(conn: Connection) -> dict[str, pd.DataFrame]:
 
 
 def read_files(directory: Path) -> dict[str, pd.DataFrame]:
-    """The raw rows from contract CSV files, shaped like `read_raw`'s (what an analyst does).
+    """The raw rows from contract CSV files, as an analyst who knows pandas reads them.
 
-    Timestamps are read as UTC instants (the files carry offsets) and dated in each location's
-    time zone; the two big files are read by pandas' Arrow reader, on every core.
+    Only the columns the report reads, with their types given: timestamps as UTC instants (the
+    files carry offsets), codes and location ids as categories, by pandas' Arrow reader on
+    every core. Local days are not computed here: `weekly_report` dates only the rows near its
+    period, in each location's time zone (the `locations` frame's `timezone`).
     """
     directory = Path(directory)
     sites = pd.read_csv(directory / "locations.csv", dtype=str)
     sites["timezone"] = sites["timezone"].fillna(DEFAULT_TIMEZONE)
-    zones = dict(zip(sites["location_id"], sites["timezone"], strict=True))
     cap = pd.read_csv(directory / "capacity.csv", dtype=str)
     cap["weekday"] = cap["weekday"].str.lower().map(WEEKDAYS.index)
     for column in ("open_time", "close_time"):
@@ -100,21 +101,31 @@ def read_files(directory: Path) -> dict[str, pd.DataFrame]:
         cap[column.replace("_time", "_minute")] = hours * 60 + minutes
     cap["rooms"] = cap["rooms"].astype("int64")
     shut = pd.read_csv(directory / "closures.csv", dtype=str).rename(columns={"date": "day"})
-    c = pd.read_csv(directory / "consultations.csv", engine="pyarrow")
-    b = pd.read_csv(directory / "bookings.csv", engine="pyarrow")
-    for frame, columns in (
-        (c, ["received_at", "first_contact_at", "consult_at"]),
-        (b, ["starts_at", "booked_at"]),
-    ):
-        for column in columns:
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    instant = "instant"
+    c = _read_big(
+        directory / "consultations.csv",
+        {
+            "location_id": "category",
+            "received_at": instant,
+            "first_contact_at": instant,
+            "consult_at": instant,
+            "consult_status": "category",
+            "patient_ref": "string",
+        },
+    )
+    b = _read_big(
+        directory / "bookings.csv",
+        {
+            "booking_id": "string",
+            "location_id": "category",
+            "patient_ref": "string",
+            "kind": "category",
+            "starts_at": instant,
+            "duration_minutes": "int64",
+            "status": "category",
+        },
+    )
     c["response_minutes"] = (c["first_contact_at"] - c["received_at"]).dt.total_seconds() / 60
-    c["received_date"] = _local_days(c, "received_at", zones)
-    c["consult_date"] = _local_days(c, "consult_at", zones)
-    b["start_date"] = _local_days(b, "starts_at", zones)
-    for frame, columns in ((c, ["received_at", "consult_at"]), (b, ["starts_at"])):
-        for column in columns:
-            frame[column] = frame[column].dt.tz_convert(None)
     return {
         "locations": sites,
         "capacity": cap,
@@ -124,12 +135,40 @@ def read_files(directory: Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def _local_days(frame: pd.DataFrame, column: str, zones: dict[str, str]) -> pd.Series:
-    """The local day of each UTC instant in `column`, in its row's location's time zone."""
-    days = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
-    for zone, rows in frame.groupby(frame["location_id"].map(zones)).groups.items():
-        local = frame.loc[rows, column].dt.tz_convert(zone).dt.tz_localize(None)
-        days.loc[rows] = local.dt.normalize()
+def _read_big(path: Path, types: dict[str, str]) -> pd.DataFrame:
+    stamps = [column for column, kind in types.items() if kind == "instant"]
+    given = {column: kind for column, kind in types.items() if kind != "instant"}
+    # The Arrow reader parses timestamps with offsets itself, as UTC instants.
+    frame = pd.read_csv(path, engine="pyarrow", usecols=list(types), dtype=given)
+    for column in stamps:
+        if not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        # UTC instants without a zone, like `read_raw`'s stored columns.
+        frame[column] = frame[column].dt.tz_convert(None)
+    return frame
+
+
+def _positions(values: pd.Series, labels: Sequence[str] | pd.Index) -> np.ndarray:
+    """Each value's position in `labels`, -1 when absent (categories are looked up once)."""
+    index = pd.Index(labels)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        found = np.append(index.get_indexer(values.cat.categories), -1)
+        return found[values.cat.codes.to_numpy()]
+    return index.get_indexer(values)
+
+
+def _local_days(stamps: pd.Series, places: pd.Series, zones: dict[str, str]) -> np.ndarray:
+    """The local day of each UTC instant at its row's location, one conversion per time zone."""
+    sites = pd.Index(sorted(zones))
+    zone_names, zone_of_site = np.unique([zones[s] for s in sites], return_inverse=True)
+    site = _positions(places, sites)
+    zone = zone_of_site[site]
+    instants = stamps.to_numpy(dtype="datetime64[s]")
+    days = np.empty(len(instants), dtype="datetime64[D]")
+    for n, name in enumerate(zone_names):
+        rows = np.flatnonzero(zone == n)
+        local = pd.DatetimeIndex(instants[rows]).tz_localize("UTC").tz_convert(name)
+        days[rows] = local.tz_localize(None).to_numpy().astype("datetime64[D]")
     return days
 
 
@@ -161,79 +200,129 @@ def weekly_report(
     """
     first = pd.Timestamp(start - timedelta(days=start.weekday()))
     last = pd.Timestamp(end - timedelta(days=end.weekday()) + timedelta(days=6))
-
-    def bucket(days: pd.Series) -> pd.Series:
-        return pd.Series(first, index=days.index) if whole_period else _week(days)
-
     ids = sorted(raw["locations"]["location_id"]) if selected is None else sorted(selected)
+    weeks = [first] if whole_period else list(pd.date_range(first, last, freq="7D"))
+    zones = dict(zip(raw["locations"]["location_id"], raw["locations"]["timezone"], strict=True))
     c, b = raw["consultations"], raw["bookings"]
+    cells = len(weeks) * len(ids)
 
-    # Sequences over the whole history: a patient's first completed booking may be years back.
-    done = b[b["status"] == "completed"].sort_values(["patient_ref", "starts_at", "booking_id"])
-    completed_seq = done.groupby("patient_ref").cumcount() + 1
-    initials = done[done["kind"] == "initial"]
-    initial_seq = initials.groupby("patient_ref").cumcount() + 1
-    b = b.assign(
-        first_completed=completed_seq.reindex(b.index).eq(1),
-        sixth_initial=initial_seq.reindex(b.index).eq(SERIES_LENGTH),
+    def dated(frame: pd.DataFrame, stamp: str, day: str, also: np.ndarray | None = None):
+        """Positions of the rows on a local day of the period at a selected location, and
+        their cell (week x location). Rows are first chosen by instant: no time zone is a day
+        away from UTC, so only those are dated."""
+        instants = frame[stamp].to_numpy(dtype="datetime64[s]")
+        near = (instants >= (first - DAY).to_datetime64()) & (
+            instants < (last + 2 * DAY).to_datetime64()
+        )
+        if also is not None:
+            near &= also
+        rows = np.flatnonzero(near)
+        place = _positions(frame["location_id"].iloc[rows], ids)
+        rows, place = rows[place >= 0], place[place >= 0]
+        if day in frame.columns:
+            days = frame[day].to_numpy(dtype="datetime64[D]")[rows]
+        else:
+            days = _local_days(frame[stamp].iloc[rows], frame["location_id"].iloc[rows], zones)
+        inside = (days >= first.to_datetime64()) & (days <= last.to_datetime64())
+        rows, place, days = rows[inside], place[inside], days[inside]
+        offset = (days - first.to_datetime64().astype("datetime64[D]")).astype("int64")
+        week = np.zeros_like(offset) if whole_period else offset // 7
+        return rows, week * len(ids) + place
+
+    def tally(cell: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(cell, weights=weights, minlength=cells).round().astype("int64")
+
+    counts: dict[str, np.ndarray] = {}
+    # Requests received in the period, and their response times in whole seconds.
+    rows, cell = dated(c, "received_at", "received_date")
+    minutes = c["response_minutes"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    counts["consult_requests"] = tally(cell)
+    counts["contacted"] = tally(cell, (minutes <= 60).astype("float64"))
+    answered = ~np.isnan(minutes)
+    seconds = pd.DataFrame(
+        {"cell": cell[answered], "s": np.round(minutes[answered] * 60).astype("int64")}
     )
 
-    consulted = c[(c["consult_status"] == "completed") & c["consult_date"].notna()]
-    pairs = consulted[["request_id", "patient_ref", "consult_at"]].merge(
-        done[["patient_ref", "starts_at"]], on="patient_ref"
+    # Consults completed in the period; converted when the patient has a completed booking
+    # starting within the window after the consult (any location).
+    completed_consult = _is(c["consult_status"], "completed") & c["consult_at"].notna().to_numpy()
+    consult_rows, consult_cell = dated(c, "consult_at", "consult_date", completed_consult)
+    done = _is(b["status"], "completed")
+    starts = b["starts_at"].to_numpy(dtype="datetime64[s]")
+    window = np.timedelta64(int(CONVERSION_WINDOW.total_seconds()), "s")
+    high = (last + 2 * DAY).to_datetime64().astype("datetime64[s]")
+    history = np.flatnonzero(done & (starts < high + window))
+    patient, uniques = pd.factorize(b["patient_ref"].iloc[history])
+    consult_patient = pd.Index(uniques).get_indexer(c["patient_ref"].iloc[consult_rows])
+    consult_at = c["consult_at"].to_numpy(dtype="datetime64[s]")[consult_rows]
+    known = consult_patient >= 0
+    recent = starts[history] >= (first - DAY).to_datetime64()
+    pairs = pd.DataFrame({"n": np.flatnonzero(known), "p": consult_patient[known]}).merge(
+        pd.DataFrame({"p": patient[recent], "t": starts[history][recent]}), on="p"
     )
-    gap = pairs["starts_at"] - pairs["consult_at"]
-    hit = pairs[(gap >= pd.Timedelta(0)) & (gap <= pd.Timedelta(CONVERSION_WINDOW))]["request_id"]
-    converted = consulted["request_id"].isin(set(hit))
+    gap = pairs["t"].to_numpy() - consult_at[pairs["n"].to_numpy()]
+    hit = pairs["n"].to_numpy()[(gap >= np.timedelta64(0, "s")) & (gap <= window)]
+    converted = np.zeros(len(consult_rows), dtype="float64")
+    converted[hit] = 1
+    counts["consults_completed"] = tally(consult_cell)
+    counts["converted"] = tally(consult_cell, converted)
 
-    def in_range(frame: pd.DataFrame, day: str) -> pd.DataFrame:
-        keep = frame[day].between(first, last) & frame["location_id"].isin(ids)
-        frame = frame[keep]
-        return frame.assign(week=bucket(frame[day]))
+    # Bookings starting in the period.
+    book_rows, book_cell = dated(b, "starts_at", "start_date")
+    status = b["status"].iloc[book_rows]
+    kind = b["kind"].iloc[book_rows]
+    held = _is(status, *HELD)
+    for name, mask in (
+        ("infusions_scheduled", held),
+        ("infusions_completed", _is(status, "completed")),
+        ("no_shows", _is(status, "no_show")),
+        ("late_cancellations", _is(status, "late_cancel")),
+        ("cancellations", _is(status, "cancelled")),
+        ("booster_infusions", _is(status, "completed") & _is(kind, "booster")),
+    ):
+        counts[name] = tally(book_cell, mask.astype("float64"))
+    duration = b["duration_minutes"].to_numpy(dtype="int64")[book_rows]
+    counts["booked_minutes"] = tally(book_cell, np.where(held, duration, 0).astype("float64"))
 
-    requests = in_range(c, "received_date")
-    requests = requests.assign(contacted=requests["response_minutes"] <= 60, one=1)
-    consults = in_range(consulted.assign(converted=converted), "consult_date").assign(one=1)
-    books = in_range(b, "start_date")
-    status = books["status"]
-    books = books.assign(
-        infusions_scheduled=status.isin(HELD),
-        infusions_completed=status == "completed",
-        no_shows=status == "no_show",
-        late_cancellations=status == "late_cancel",
-        cancellations=status == "cancelled",
-        new_patients=books["first_completed"],
-        booster_infusions=(status == "completed") & (books["kind"] == "booster"),
-        series_completions=books["sixth_initial"],
-        booked_minutes=books["duration_minutes"].where(status.isin(HELD), 0),
+    # Sequence numbers over each patient's whole history, for the patients completed in the
+    # period only: their completed bookings sorted once by (patient, starts_at, booking_id).
+    first_completed, sixth_initial = _milestones(b, history, patient, book_rows, done)
+    counts["new_patients"] = tally(book_cell, first_completed.astype("float64"))
+    counts["series_completions"] = tally(book_cell, sixth_initial.astype("float64"))
+
+    avail = _available(raw, ids, first, last, lambda days: days)
+    place = _positions(avail["location_id"], ids)
+    offset = (
+        (avail["week"].to_numpy(dtype="datetime64[D]") - first.to_datetime64())
+        .astype("timedelta64[D]")
+        .astype("int64")
     )
+    week = np.zeros_like(offset) if whole_period else offset // 7
+    counts["available_minutes"] = tally(
+        week * len(ids) + place, avail["available_minutes"].to_numpy(dtype="float64")
+    )
+
     key = ["week", "location_id"]
-    parts = [
-        requests.groupby(key)[["one", "contacted"]]
-        .sum()
-        .rename(columns={"one": "consult_requests"}),
-        consults.groupby(key)[["one", "converted"]]
-        .sum()
-        .rename(columns={"one": "consults_completed"}),
-        books.groupby(key)[COUNTS[4:13]].sum(),
-        _available(raw, ids, first, last, bucket).groupby(key)[["available_minutes"]].sum(),
-    ]
-    weeks = [first] if whole_period else pd.date_range(first, last, freq="7D")
     grid = pd.MultiIndex.from_product([weeks, ids], names=key)
-    counts = pd.concat(parts, axis=1).reindex(grid).fillna(0).astype("int64")[COUNTS]
-    pooled = counts.groupby(level="week").sum()
+    table = pd.DataFrame(counts, index=grid)[COUNTS]
+    pooled = table.groupby(level="week").sum()
     pooled["location_id"] = ALL
     pooled = pooled.set_index("location_id", append=True)
-    table = pd.concat([counts, pooled])
+    table = pd.concat([table, pooled])
 
-    seconds = requests.dropna(subset=["response_minutes"])
-    seconds = seconds.assign(s=(seconds["response_minutes"] * 60).round().astype("int64"))
-    twice = seconds.groupby(key)["s"].median() * 2
-    twice_all = seconds.groupby("week")["s"].median() * 2
-    twice_all.index = pd.MultiIndex.from_arrays(
-        [twice_all.index, [ALL] * len(twice_all)], names=key
-    )
-    medians = pd.concat([twice, twice_all]).reindex(table.index)
+    twice = seconds.groupby("cell")["s"].median() * 2
+    twice_all = seconds.groupby(seconds["cell"] // len(ids))["s"].median() * 2
+    medians = pd.concat(
+        [
+            pd.Series(twice.to_numpy(), index=grid[twice.index.to_numpy()]),
+            pd.Series(
+                twice_all.to_numpy(),
+                index=pd.MultiIndex.from_arrays(
+                    [[weeks[w] for w in twice_all.index], [ALL] * len(twice_all)], names=key
+                ),
+            ),
+        ]
+    ).reindex(table.index)
     # minutes = twice / 120; one decimal half up: floor(twice / 12 + 1/2) / 10.
     medians = ((medians + 6) // 12 / 10).where(medians.notna())
 
@@ -259,6 +348,65 @@ def weekly_report(
     out = out.sort_values(["week_start", "_all", "location_id"], ignore_index=True)
     out["week_start"] = out["week_start"].dt.date
     return out[COLUMNS]
+
+
+DAY = pd.Timedelta(days=1)
+
+
+def _is(values: pd.Series, *codes: str) -> np.ndarray:
+    """Rows whose code is one of `codes` (categories are compared once, not per row)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        wanted = np.append(values.cat.categories.isin(codes), False)
+        return wanted[values.cat.codes.to_numpy()]
+    return values.isin(codes).to_numpy(dtype=bool)
+
+
+def _milestones(
+    b: pd.DataFrame,
+    history: np.ndarray,
+    patient: np.ndarray,
+    book_rows: np.ndarray,
+    done: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the period's bookings (`book_rows`): first completed booking of their patient, and
+    sixth completed `initial` one (order: starts_at, then booking_id).
+
+    `history` holds the positions of the completed bookings up to past the period, `patient`
+    their patients' numbers. Only the patients completed in the period are numbered.
+    """
+    wanted = np.zeros(patient.max() + 1 if len(patient) else 0, dtype=bool)
+    in_period = np.zeros(len(b), dtype=bool)
+    in_period[book_rows] = True
+    wanted[patient[in_period[history] & done[history]]] = True
+    keep = wanted[patient]
+    rows, who = history[keep], patient[keep]
+    starts = b["starts_at"].to_numpy(dtype="datetime64[s]")[rows].astype("int64")
+    order = np.lexsort((starts, who))
+    same = (who[order][1:] == who[order][:-1]) & (starts[order][1:] == starts[order][:-1])
+    if same.any():
+        # Equal starts for one patient: `booking_id` decides, so it joins the sort.
+        ids = b["booking_id"].to_numpy()[rows]
+        rank = pd.Index(ids).argsort()
+        tiebreak = np.empty(len(rows), dtype="int64")
+        tiebreak[rank] = np.arange(len(rows))
+        order = np.lexsort((tiebreak, starts, who))
+    rows, who = rows[order], who[order]
+    initial = _is(b["kind"].iloc[rows], "initial")
+    first = np.zeros(len(b), dtype=bool)
+    first[rows[_sequence(who) == 1]] = True
+    sixth = np.zeros(len(b), dtype=bool)
+    initial_rows = rows[initial]
+    sixth[initial_rows[_sequence(who[initial]) == SERIES_LENGTH]] = True
+    return first[book_rows], sixth[book_rows]
+
+
+def _sequence(groups: np.ndarray) -> np.ndarray:
+    """1, 2, 3, ... within each run of equal values of the sorted `groups`."""
+    if not len(groups):
+        return np.zeros(0, dtype="int64")
+    position = np.arange(len(groups))
+    starts = np.r_[True, groups[1:] != groups[:-1]]
+    return position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
 
 
 def _available(
