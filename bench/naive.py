@@ -252,12 +252,15 @@ def weekly_report(
     window = np.timedelta64(int(CONVERSION_WINDOW.total_seconds()), "s")
     high = (last + 2 * DAY).to_datetime64().astype("datetime64[s]")
     history = np.flatnonzero(done & (starts < high + window))
-    patient, uniques = pd.factorize(b["patient_ref"].iloc[history])
-    consult_patient = pd.Index(uniques).get_indexer(c["patient_ref"].iloc[consult_rows])
+    # Patients as numbers: every booking's, then the period's consults' (one factorization).
+    numbers, _ = pd.factorize(
+        pd.concat([b["patient_ref"], c["patient_ref"].iloc[consult_rows]], ignore_index=True)
+    )
+    patient = numbers[: len(b)][history]
+    consult_patient = numbers[len(b) :]
     consult_at = c["consult_at"].to_numpy(dtype="datetime64[s]")[consult_rows]
-    known = consult_patient >= 0
     recent = starts[history] >= (first - DAY).to_datetime64()
-    pairs = pd.DataFrame({"n": np.flatnonzero(known), "p": consult_patient[known]}).merge(
+    pairs = pd.DataFrame({"n": np.arange(len(consult_rows)), "p": consult_patient}).merge(
         pd.DataFrame({"p": patient[recent], "t": starts[history][recent]}), on="p"
     )
     gap = pairs["t"].to_numpy() - consult_at[pairs["n"].to_numpy()]
@@ -432,9 +435,8 @@ def _available(
         (opened.isna() | (opened <= rows["day"])) & (closed.isna() | (closed >= rows["day"]))
     ]
     shut = raw["closures"]
-    shut_keys = set(zip(shut["location_id"], pd.to_datetime(shut["day"]), strict=True))
-    open_mask = [k not in shut_keys for k in zip(rows["location_id"], rows["day"], strict=True)]
-    rows = rows[np.asarray(open_mask, dtype=bool)]
+    shut_keys = pd.MultiIndex.from_arrays([shut["location_id"], pd.to_datetime(shut["day"])])
+    rows = rows[~pd.MultiIndex.from_arrays([rows["location_id"], rows["day"]]).isin(shut_keys)]
     minutes = rows["rooms"].astype("int64") * (rows["close_minute"] - rows["open_minute"])
     return pd.DataFrame(
         {
