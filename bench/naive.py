@@ -1,4 +1,4 @@
-"""The weekly report computed the naive way: read the raw rows whole into pandas, then group.
+"""The weekly report computed in pandas from the raw rows, as a pandas expert writes it.
 
 Written independently of the report's code from docs/metrics.md (it shares only the words of
 queries/vocabulary.py), over the raw stored columns only (never `completed_seq`, `initial_seq`,
@@ -163,7 +163,7 @@ def _local_days(stamps: pd.Series, places: pd.Series, zones: dict[str, str]) -> 
     zone_names, zone_of_site = np.unique([zones[s] for s in sites], return_inverse=True)
     site = _positions(places, sites)
     zone = zone_of_site[site]
-    instants = stamps.to_numpy(dtype="datetime64[s]")
+    instants = stamps.to_numpy()
     days = np.empty(len(instants), dtype="datetime64[D]")
     for n, name in enumerate(zone_names):
         rows = np.flatnonzero(zone == n)
@@ -210,7 +210,7 @@ def weekly_report(
         """Positions of the rows on a local day of the period at a selected location, and
         their cell (week x location). Rows are first chosen by instant: no time zone is a day
         away from UTC, so only those are dated."""
-        instants = frame[stamp].to_numpy(dtype="datetime64[s]")
+        instants = frame[stamp].to_numpy()
         near = (instants >= (first - DAY).to_datetime64()) & (
             instants < (last + 2 * DAY).to_datetime64()
         )
@@ -248,9 +248,9 @@ def weekly_report(
     completed_consult = _is(c["consult_status"], "completed") & c["consult_at"].notna().to_numpy()
     consult_rows, consult_cell = dated(c, "consult_at", "consult_date", completed_consult)
     done = _is(b["status"], "completed")
-    starts = b["starts_at"].to_numpy(dtype="datetime64[s]")
-    window = np.timedelta64(int(CONVERSION_WINDOW.total_seconds()), "s")
-    high = (last + 2 * DAY).to_datetime64().astype("datetime64[s]")
+    starts = b["starts_at"].to_numpy()
+    window = np.timedelta64(CONVERSION_WINDOW)
+    high = (last + 2 * DAY).to_datetime64()
     history = np.flatnonzero(done & (starts < high + window))
     # Patients as numbers: every booking's, then the period's consults' (one factorization).
     numbers, _ = pd.factorize(
@@ -258,13 +258,13 @@ def weekly_report(
     )
     patient = numbers[: len(b)][history]
     consult_patient = numbers[len(b) :]
-    consult_at = c["consult_at"].to_numpy(dtype="datetime64[s]")[consult_rows]
+    consult_at = c["consult_at"].to_numpy()[consult_rows]
     recent = starts[history] >= (first - DAY).to_datetime64()
     pairs = pd.DataFrame({"n": np.arange(len(consult_rows)), "p": consult_patient}).merge(
         pd.DataFrame({"p": patient[recent], "t": starts[history][recent]}), on="p"
     )
     gap = pairs["t"].to_numpy() - consult_at[pairs["n"].to_numpy()]
-    hit = pairs["n"].to_numpy()[(gap >= np.timedelta64(0, "s")) & (gap <= window)]
+    hit = pairs["n"].to_numpy()[(gap >= np.timedelta64(0)) & (gap <= window)]
     converted = np.zeros(len(consult_rows), dtype="float64")
     converted[hit] = 1
     counts["consults_completed"] = tally(consult_cell)
@@ -383,7 +383,7 @@ def _milestones(
     wanted[patient[in_period[history] & done[history]]] = True
     keep = wanted[patient]
     rows, who = history[keep], patient[keep]
-    starts = b["starts_at"].to_numpy(dtype="datetime64[s]")[rows].astype("int64")
+    starts = b["starts_at"].to_numpy()[rows].astype("int64")
     order = np.lexsort((starts, who))
     same = (who[order][1:] == who[order][:-1]) & (starts[order][1:] == starts[order][:-1])
     if same.any():
