@@ -1,9 +1,11 @@
 """`python -m bench.load`: the Monday rush against a running dashboard, server-side.
 
-    python -m bench.load --managers 120 --over 60 [--views 5] [--gap 1] [--url URL] [--db URL]
+    python -m bench.load --managers 120 --over 60 [--views 5] [--gap 1] [--whole-network]
+                         [--url URL] [--db URL]
 
 Managers arrive evenly over `--over` seconds; each opens `--views` new links to their location
-(locations in turn), each with a period of its own, `--gap` seconds apart. A manager opening a
+(locations in turn; with `--whole-network`, links to every location, as the operations director
+opens them), each with a period of its own, `--gap` seconds apart. A manager opening a
 link gets a session of its own, so every view is a new websocket session speaking Streamlit's
 protocol: the client sends the `rerun_script` BackMsg with the link's query string and reads
 ForwardMsgs until `script_finished`. A view's time runs from opening the connection to that
@@ -50,21 +52,29 @@ class View:
 
 
 def links(
-    location_ids: list[str], latest_week: date, *, managers: int, views: int
+    location_ids: list[str],
+    latest_week: date,
+    *,
+    managers: int,
+    views: int,
+    whole_network: bool = False,
 ) -> list[list[str]]:
-    """Each manager's query strings: their location (in turn), a new period per view."""
+    """Each manager's query strings: their location (in turn), or every location (no location
+    in the link), a new period per view."""
     end = latest_week + timedelta(days=6)
     span = LONGEST - SHORTEST + 1
     result = []
     for manager in range(managers):
         location = location_ids[manager % len(location_ids)]
-        # Managers sharing a location get periods the others did not ask for.
-        first = (manager // len(location_ids)) * views
+        # Managers sharing a location (or all of them, the whole network) get periods the others
+        # did not ask for.
+        first = (manager if whole_network else manager // len(location_ids)) * views
+        where = {} if whole_network else {"location": location}
         result.append(
             [
                 urlencode(
-                    {
-                        "location": location,
+                    where
+                    | {
                         "start": latest_week - timedelta(weeks=SHORTEST - 1 + (first + k) % span),
                         "end": end,
                     }
@@ -169,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--over", type=bounded("--over", 0, MAX_OVER), default=60.0)
     parser.add_argument("--views", type=bounded("--views", 1, MAX_VIEWS, int), default=5)
     parser.add_argument("--gap", type=bounded("--gap", 0, MAX_GAP), default=1.0)
+    parser.add_argument(
+        "--whole-network",
+        action="store_true",
+        help="links to every location (no location in the link) instead of one each",
+    )
     parser.add_argument("--timeout", type=bounded("--timeout", 1, MAX_TIMEOUT), default=120.0)
     parser.add_argument("--url", default="http://127.0.0.1:8501")
     parser.add_argument("--db", default=None, help="the server's database (default: DATABASE_URL)")
@@ -192,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         latest_complete_week(last_activity, date.today(), "mon"),
         managers=args.managers,
         views=args.views,
+        whole_network=args.whole_network,
     )
 
     began = time.perf_counter()
@@ -201,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = [view.error for view in views if view.error]
     print(
         f"{args.managers} managers over {args.over:g} s, {args.views} new views each "
-        f"{args.gap:g} s apart, against {args.url}: {len(views)} views, {len(errors)} errors, "
+        + ("of the whole network " if args.whole_network else "")
+        + f"{args.gap:g} s apart, against {args.url}: {len(views)} views, {len(errors)} errors, "
         f"in {wall:.1f} s"
     )
     print(

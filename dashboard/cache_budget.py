@@ -32,11 +32,16 @@ def budget_bytes() -> int:
 
 
 def weight(value: object) -> int:
-    """Bytes a cached result holds: a frame with its text, file bytes, else the object itself."""
+    """Bytes a cached result holds: a frame with its text, file bytes, a tuple, list or dict with
+    what it holds, else the object itself."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return int(value.memory_usage(deep=True, index=True).sum())
     if isinstance(value, bytes | bytearray):
         return len(value)
+    if isinstance(value, tuple | list):
+        return sys.getsizeof(value) + sum(weight(item) for item in value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(weight(k) + weight(v) for k, v in value.items())
     return sys.getsizeof(value)
 
 

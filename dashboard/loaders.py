@@ -26,7 +26,7 @@ from queries import (
     targets,
 )
 from queries.downloads import weekly_csv_download, weekly_xlsx_download
-from queries.report import response_seconds
+from queries.report import ReportCounts, report_counts
 from queries.scope import EveryLocation, Scope
 from queries.weekly import weekly_metrics
 
@@ -82,22 +82,22 @@ def latest_activity_date(url: str, allowed: Allowed) -> date | None:
 
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def response_rows(query: Query) -> pd.DataFrame:
-    """The contacted requests the medians are taken over: read once for a selection, they serve
-    the weekly report and the period table (the Overview shows both)."""
-    return _read(query, response_seconds)
+def counts(query: Query) -> ReportCounts:
+    """The report's counts and response times: read once for a selection, they serve the weekly
+    report and the period table (the Overview shows both)."""
+    return _read(query, report_counts)
 
 
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly(query: Query) -> pd.DataFrame:
-    return _read(query, weekly_metrics, response_rows=response_rows(query))
+    return _read(query, weekly_metrics, counts=counts(query))
 
 
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def period_metrics(query: Query) -> pd.DataFrame:
-    return _read(query, period.period_metrics, response_rows=response_rows(query))
+    return _read(query, period.period_metrics, counts=counts(query))
 
 
 @within_budget(TTL)

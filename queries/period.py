@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from queries.metric_definitions import METRICS
 from queries.page_filters import PeriodArgs
-from queries.report import metrics_table
+from queries.report import ReportCounts, metrics_table
 from queries.vocabulary import ALL
 
 PERIOD_COLUMNS = ["location_id", *(metric.name for metric in METRICS)]
@@ -22,15 +22,13 @@ def period_metrics(
     conn: Connection,
     *,
     week_start: str = "mon",
-    response_rows: pd.DataFrame | None = None,
+    counts: ReportCounts | None = None,
     **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """The weekly report's metrics for the whole weeks holding `start`..`end`, one row per selected
-    location then `ALL`: `location_id` and the report's columns 3-19. `response_rows`, if given,
-    is `report.response_seconds` for the same arguments, and the requests are not read again."""
-    table = metrics_table(
-        conn, week_start=week_start, whole_period=True, response_rows=response_rows, **period
-    )
+    location then `ALL`: `location_id` and the report's columns 3-19. `counts`, if given, is
+    `report.report_counts` for the same arguments, and nothing is read again."""
+    table = metrics_table(conn, week_start=week_start, whole_period=True, counts=counts, **period)
     if table.empty:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
     return table[PERIOD_COLUMNS].reset_index(drop=True)

@@ -12,7 +12,7 @@ the registry's formula (queries/metric_definitions.py).
 from collections.abc import Sequence
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Unpack
+from typing import NamedTuple, Unpack
 
 import numpy as np
 import pandas as pd
@@ -40,11 +40,41 @@ from queries.scope import EVERY_LOCATION, Scope
 from queries.vocabulary import ALL
 
 MEDIAN = column("median_response_minutes")
-# A parameter-free expression that is the same on every day: grouping by it puts the whole period
-# in one bucket, where the weekly report groups by the week's first day.
-WHOLE_PERIOD = calendar.c.day.is_not(None)
 
 Key = tuple[date, str]
+
+
+class ReportCounts(NamedTuple):
+    """What a selection's report tables are computed from, read once: the whole weeks `first` to
+    `last`, the locations read, the summed counts per week and location (`SUMMED_COUNTS`), and
+    the response times (`week`, `location_id`, `seconds`) the medians are taken over.
+
+    The weekly table and the whole-period table both come from it (the Overview shows both):
+    the period's counts are its weeks' sums, its medians are taken over all its weeks' times.
+    """
+
+    first: date
+    last: date
+    selected: list[str]
+    totals: dict[Key, dict[str, int]]
+    responses: pd.DataFrame
+
+
+def report_counts(
+    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
+) -> ReportCounts:
+    """The counts and response times of the weeks holding `start`..`end`, per week and location.
+
+    `locations=None` asks for every location; `scope` narrows what is read. Unknown location ids
+    raise ValueError."""
+    first, last = _whole_weeks(period["start"], period["end"], week_start)
+    selected = _selected_locations(conn, period["scope"], period["locations"])
+    week = week_column(week_start)
+    totals = _day_stat_sums(conn, week, selected, first, last)
+    for key, minutes in _available_minutes(conn, week, selected, first, last).items():
+        totals.setdefault(key, {})["available_minutes"] = minutes
+    responses = _response_seconds(conn, week, selected, first, last)
+    return ReportCounts(first, last, selected, totals, responses)
 
 
 def metrics_table(
@@ -52,7 +82,7 @@ def metrics_table(
     *,
     week_start: str = "mon",
     whole_period: bool = False,
-    response_rows: pd.DataFrame | None = None,
+    counts: ReportCounts | None = None,
     **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """The report's 19 columns for the whole weeks holding `start`..`end`: for each bucket, one
@@ -60,61 +90,35 @@ def metrics_table(
     the whole period (its `week_start` is the first week's).
 
     `locations=None` asks for every location; `scope` narrows what is read, and `ALL` pools only
-    the locations read. Unknown location ids raise ValueError. `response_rows`, if given, is
-    `response_seconds` for the same arguments, and the requests are not read again.
+    the locations read. Unknown location ids raise ValueError. `counts`, if given, is
+    `report_counts` for the same arguments, and nothing is read again.
     """
-    first, last, selected = _weeks_and_locations(conn, period, week_start)
-    week = week_column(week_start)
+    if counts is None:
+        counts = report_counts(conn, week_start=week_start, **period)
+    first, last, selected = counts.first, counts.last, counts.selected
     if whole_period:
-        bucket, buckets = WHOLE_PERIOD, [first]
+        buckets = [first]
+        totals: dict[Key, dict[str, int]] = {}
+        for (_week, location_id), sums in counts.totals.items():
+            pooled = totals.setdefault((first, location_id), {})
+            for name, value in sums.items():
+                pooled[name] = pooled.get(name, 0) + value
+        medians = _response_medians(counts.responses, one_bucket=first)
     else:
-        bucket = week
         buckets = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
-
-    def keyed(table: dict[Key, object]) -> dict:
-        # Every key of the whole period is its one bucket, named by its first day.
-        return {(first, loc): v for (_b, loc), v in table.items()} if whole_period else table
-
-    totals = keyed(_day_stat_sums(conn, bucket, selected, first, last))
-    for key, minutes in keyed(_available_minutes(conn, bucket, selected, first, last)).items():
-        totals.setdefault(key, {})["available_minutes"] = minutes
-    if response_rows is None:
-        response_rows = _response_seconds(conn, week, selected, first, last)
-    if whole_period:
-        response_rows = response_rows.assign(week=first)
-    medians = _response_medians(response_rows)
+        totals = counts.totals
+        medians = _response_medians(counts.responses)
 
     rows = []
     for day in buckets if selected else []:
         pooled = dict.fromkeys(SUMMED_COUNTS, 0)
         for location_id in selected:
-            counts = totals.get((day, location_id), {})
+            counted = totals.get((day, location_id), {})
             for name in SUMMED_COUNTS:
-                pooled[name] += counts.get(name, 0)
-            rows.append(_row(day, location_id, counts, medians.get((day, location_id))))
+                pooled[name] += counted.get(name, 0)
+            rows.append(_row(day, location_id, counted, medians.get((day, location_id))))
         rows.append(_row(day, ALL, pooled, medians.get((day, ALL))))
     return _frame(rows)
-
-
-def response_seconds(
-    conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]
-) -> pd.DataFrame:
-    """The contacted requests the medians are taken over, for the weeks holding `start`..`end`:
-    `week`, `location_id`, `seconds` (whole seconds to first contact).
-
-    Read once, it serves `metrics_table` per week and over the whole period for the same
-    arguments (their `response_rows`), so a page showing both reads the requests once.
-    """
-    first, last, selected = _weeks_and_locations(conn, period, week_start)
-    return _response_seconds(conn, week_column(week_start), selected, first, last)
-
-
-def _weeks_and_locations(
-    conn: Connection, period: PeriodArgs, week_start: str
-) -> tuple[date, date, list[str]]:
-    """The first and last day of the period's whole weeks, and the locations read."""
-    first, last = _whole_weeks(period["start"], period["end"], week_start)
-    return first, last, _selected_locations(conn, period["scope"], period["locations"])
 
 
 def _selected_locations(
@@ -230,17 +234,23 @@ def _repeated(labels: list, counts: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(np.repeat(codes, counts), categories=categories)
 
 
-def _response_medians(rows: pd.DataFrame) -> dict[Key, Fraction]:
-    """Median response minutes per `week` and location, and per `week` over all rows (`ALL`).
+def _response_medians(rows: pd.DataFrame, one_bucket: date | None = None) -> dict[Key, Fraction]:
+    """Median response minutes per `week` and location, and per `week` over all rows (`ALL`);
+    with `one_bucket`, over all the weeks together, keyed by that day.
 
     In whole seconds twice a median is an exact integer (the two middle values' sum), and a
     half-way median (33.65) stays exact for rounding.
     """
     medians: dict[Key, Fraction] = {}
     seconds = rows["seconds"].to_numpy()
-    weeks, week_days = pd.factorize(rows["week"])
+    if one_bucket is None:
+        weeks, week_days = pd.factorize(rows["week"])
+        week_days = list(week_days)
+    else:
+        # No rows, no bucket: a median of nothing is empty.
+        weeks, week_days = np.zeros(len(rows), dtype="int64"), [one_bucket] if len(rows) else []
     places, location_ids = pd.factorize(rows["location_id"])
-    week_days, location_ids = list(week_days), list(location_ids)
+    location_ids = list(location_ids)
     for week, twice in enumerate(_twice_medians(weeks, seconds, len(week_days))):
         medians[(week_days[week], ALL)] = Fraction(int(twice), 120)
     pairs, keys = pd.factorize(weeks.astype("int64") * len(location_ids) + places)

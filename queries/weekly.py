@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from queries.db import default_url, open_database
 from queries.downloads import weekly_csv_download, weekly_xlsx_download
 from queries.page_filters import WEEK_COLUMNS, PeriodArgs, week_range
-from queries.report import metrics_table
+from queries.report import ReportCounts, metrics_table
 from queries.scope import EVERYTHING
 
 
@@ -24,16 +24,16 @@ def weekly_metrics(
     conn: Connection,
     *,
     week_start: str = "mon",
-    response_rows: pd.DataFrame | None = None,
+    counts: ReportCounts | None = None,
     **period: Unpack[PeriodArgs],
 ) -> pd.DataFrame:
     """The weekly report for the weeks holding `start`..`end`: the spec's 19 columns, in order.
 
     `locations=None` asks for every location; `scope` narrows what is read, and `ALL` pools only
-    the locations read. Unknown location ids raise ValueError. `response_rows`, if given, is
-    `report.response_seconds` for the same arguments, and the requests are not read again.
+    the locations read. Unknown location ids raise ValueError. `counts`, if given, is
+    `report.report_counts` for the same arguments, and nothing is read again.
     """
-    return metrics_table(conn, week_start=week_start, response_rows=response_rows, **period)
+    return metrics_table(conn, week_start=week_start, counts=counts, **period)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -38,7 +38,7 @@ WITH_LOCATIONS = {
     "queries.overview.kpi_summary": {"week": date(2026, 3, 9)},
     "queries.period.period_metrics": PERIOD,
     "queries.report.metrics_table": PERIOD,
-    "queries.report.response_seconds": PERIOD,
+    "queries.report.report_counts": PERIOD,
     "queries.targets.effective_targets": {},
     "queries.targets.resolved_targets": {},
     "queries.weekly.weekly_metrics": PERIOD,
@@ -103,6 +103,8 @@ def _function(path: str):
 def _same(left, right) -> bool:
     if isinstance(left, pd.DataFrame):
         return left.equals(right)
+    if isinstance(left, tuple):
+        return len(left) == len(right) and all(map(_same, left, right))
     return left == right
 
 

@@ -16,7 +16,7 @@ from data.generate import generate_frames
 from data.load import import_frames
 from queries.consultations import FUNNEL_STAGES, funnel_by_location
 from queries.period import period_metrics
-from queries.report import response_seconds
+from queries.report import report_counts
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics
 from tests.builders import add_consultation, add_location, refresh_all, report
@@ -66,10 +66,10 @@ def _check_reports(engine) -> None:
         raw = read_raw(conn)
         weekly = weekly_metrics(conn, **selection)
         period = period_metrics(conn, **selection)
-        # The dashboard reads the requests once and hands them to both.
-        rows = response_seconds(conn, **selection)
-        shared_weekly = weekly_metrics(conn, **selection, response_rows=rows)
-        shared_period = period_metrics(conn, **selection, response_rows=rows)
+        # The dashboard reads the counts once and hands them to both.
+        counts = report_counts(conn, **selection)
+        shared_weekly = weekly_metrics(conn, **selection, counts=counts)
+        shared_period = period_metrics(conn, **selection, counts=counts)
     expected_weekly = weekly_report(raw, start=START, end=TODAY)
     expected = weekly_report(raw, start=START, end=TODAY, whole_period=True)
     for ours in (weekly, shared_weekly):

@@ -36,6 +36,17 @@ def test_links_give_each_manager_their_location_and_periods_no_one_else_asked_fo
     ]
 
 
+def test_whole_network_links_name_no_location_and_still_new_periods():
+    plan = links(
+        ["arlington", "rockville"], date(2026, 3, 2), managers=3, views=1, whole_network=True
+    )
+    assert plan == [
+        ["start=2026-02-09&end=2026-03-08"],
+        ["start=2026-02-02&end=2026-03-08"],
+        ["start=2026-01-26&end=2026-03-08"],
+    ]
+
+
 def test_p95_is_the_nearest_rank():
     assert percentile([float(n) for n in range(20, 0, -1)], 0.95) == 19.0
     assert percentile([3.0], 0.95) == 3.0

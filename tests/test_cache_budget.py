@@ -38,6 +38,13 @@ def test_a_frame_is_weighed_with_its_text():
     assert weight(b"\x00" * 12345) == 12345
 
 
+def test_a_tuple_or_dict_is_weighed_with_what_it_holds():
+    frame = pd.DataFrame({"x": np.zeros(ROWS)})
+    # 400,000 bytes of floats, whether held in a tuple, a list or a dict's values.
+    for holder in ((1, frame), [frame, 2], {"frame": frame}, {"deeper": (frame,)}):
+        assert weight(holder) >= 400_000
+
+
 def test_past_the_budget_the_least_recently_used_result_is_computed_again():
     frame, computed = _counted_loader(budget=1_000_000)  # room for two results, not three
     frame(1), frame(2)
@@ -86,7 +93,7 @@ def test_every_cached_loader_is_under_the_budget():
         if isinstance(getattr(value, "__wrapped__", None), kind)
     ]
     assert bare == []
-    assert {"weekly", "response_rows", "period_metrics", "weekly_csv"} <= set(wrapped)
+    assert {"weekly", "counts", "period_metrics", "weekly_csv"} <= set(wrapped)
 
 
 def test_a_result_computed_again_after_its_ttl_is_counted_once():

@@ -100,7 +100,7 @@ def test_warm_up_computes_each_scopes_default_view_and_no_other(db_url, reads):
 
     # A scope nobody has was not computed.
     loaders.weekly(loaders.Query(db_url, ("rockville",), ("rockville",), START, END, "mon"))
-    assert ("response_seconds", ("rockville",)) in reads
+    assert ("report_counts", ("rockville",)) in reads
 
 
 def test_warm_up_computes_again_after_an_import_and_not_before(db_url, engine, reads):
