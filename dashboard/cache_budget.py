@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from itertools import islice
 from typing import Any
 
 import pandas as pd
@@ -31,18 +32,32 @@ def budget_bytes() -> int:
     return megabytes * 1024 * 1024
 
 
+# Items of a tuple or list weighed one by one; past them, the rest weigh as the last one.
+WEIGHED_ITEMS = 16
+
+
 def weight(value: object) -> int:
     """Bytes a cached result holds: a frame with its text, file bytes, a tuple, list or dict with
-    what it holds, else the object itself."""
+    what it holds, else the object itself.
+
+    A long list or dict is weighed from its first entries: a loader's entries are alike, and
+    weighing ten thousand of them one by one would cost more than reading them."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return int(value.memory_usage(deep=True, index=True).sum())
     if isinstance(value, bytes | bytearray):
         return len(value)
-    if isinstance(value, tuple | list):
-        return sys.getsizeof(value) + sum(weight(item) for item in value)
     if isinstance(value, dict):
-        return sys.getsizeof(value) + sum(weight(k) + weight(v) for k, v in value.items())
+        return sys.getsizeof(value) + _items_weight(
+            list(islice(value.items(), WEIGHED_ITEMS)), len(value)
+        )
+    if isinstance(value, tuple | list):
+        return sys.getsizeof(value) + _items_weight(list(value[:WEIGHED_ITEMS]), len(value))
     return sys.getsizeof(value)
+
+
+def _items_weight(first: list, count: int) -> int:
+    weights = [weight(item) for item in first]
+    return sum(weights) + (count - len(first)) * (weights[-1] if weights else 0)
 
 
 class Ledger:
