@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from queries.metric_definitions import column
 from queries.page_filters import ScopeArgs
 from queries.period import period_metrics
+from queries.report import report_counts
 from queries.vocabulary import ALL
 from queries.weekly import weekly_metrics
 
@@ -56,15 +57,16 @@ def kpi_summary(
     """
     previous = week - timedelta(days=7)
     history_start = week - timedelta(days=7 * 12)
-    # One report for the 12 weeks before and the week itself: the cards read two of its weeks,
-    # the averages the other twelve.
-    report = weekly_metrics(conn, start=history_start, end=week, week_start=week_start, **chosen)
+    # One read for the 12 weeks before and the week itself: the cards read two of its weeks,
+    # the averages the other twelve, pooled over those twelve.
+    period = {"week_start": week_start, **chosen}
+    counts = report_counts(conn, start=history_start, end=week, **period)
+    report = weekly_metrics(conn, start=history_start, end=week, counts=twelve_weeks, **period)
     report = report[report["location_id"] == ALL]
     recent = report[report["week_start"] >= previous].set_index("week_start")
     history = report[report["week_start"] < week]
-    pooled = period_metrics(
-        conn, start=history_start, end=previous, week_start=week_start, **chosen
-    )
+    twelve_weeks = counts.of_weeks(counts.first, counts.last - timedelta(days=7))
+    pooled = period_metrics(conn, start=history_start, end=previous, counts=twelve_weeks, **period)
     pooled = pooled[pooled["location_id"] == ALL]
 
     rows = []

@@ -59,6 +59,18 @@ class ReportCounts(NamedTuple):
     totals: dict[Key, dict[str, int]]
     responses: pd.DataFrame
 
+    def of_weeks(self, first: date, last: date) -> "ReportCounts":
+        """The same counts for fewer whole weeks: from the week starting `first` to the week
+        ending `last`."""
+        whole = (first - self.first).days % 7 == 0 and (self.last - last).days % 7 == 0
+        if not (whole and self.first <= first < last <= self.last):
+            raise ValueError(f"{first}..{last} are not whole weeks of {self.first}..{self.last}")
+        totals = {key: sums for key, sums in self.totals.items() if first <= key[0] <= last}
+        weeks = self.responses["week"]
+        inside = weeks.isin([week for week in weeks.cat.categories if first <= week <= last])
+        kept = self.responses[inside.to_numpy()].reset_index(drop=True)
+        return ReportCounts(first, last, self.selected, totals, kept)
+
 
 def report_counts(
     conn: Connection, *, week_start: str = "mon", **period: Unpack[PeriodArgs]

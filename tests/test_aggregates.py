@@ -15,6 +15,8 @@ from data import store
 from data.generate import generate_frames
 from data.load import import_frames
 from queries.consultations import FUNNEL_STAGES, funnel_by_location
+from queries.metric_definitions import column
+from queries.overview import KPIS, kpi_summary
 from queries.period import period_metrics
 from queries.report import report_counts
 from queries.scope import EVERYTHING
@@ -152,3 +154,33 @@ def test_median_half_way_between_odd_seconds_rounds_up(engine):
         rows = report(conn, date(2026, 3, 2), date(2026, 3, 8))
     assert rows[("2026-03-02", "arlington")]["median_response_minutes"] == 33.7
     assert rows[("2026-03-02", "ALL")]["median_response_minutes"] == 33.7
+
+
+def test_kpi_cards_equal_the_raw_rows_after_replacing_reimport(engine, frames):
+    """The Overview's cards: the week and the week before from the pooled weekly rows; a count's
+    12-week figure the average of the 12 weeks before, a rate's the 12 weeks pooled."""
+    import_frames(engine, frames)
+    import_frames(engine, _replacements(frames))
+    week = TODAY - timedelta(days=TODAY.weekday() + 7)
+    history_start, previous = week - timedelta(weeks=12), week - timedelta(weeks=1)
+    with engine.connect() as conn:
+        cards = kpi_summary(conn, week=week, scope=EVERYTHING, locations=None)
+        raw = read_raw(conn)
+    weekly = weekly_report(raw, start=history_start, end=week)
+    pooled = weekly[weekly["location_id"] == "ALL"].set_index("week_start")
+    twelve = weekly_report(raw, start=history_start, end=previous, whole_period=True)
+    twelve = twelve[twelve["location_id"] == "ALL"].iloc[0]
+
+    def plain(value):
+        return None if pd.isna(value) else float(value)
+
+    assert list(cards["metric"]) == KPIS
+    for card in cards.itertuples():
+        assert card.value == plain(pooled.at[week, card.metric]), card.metric
+        assert card.previous_week == plain(pooled.at[previous, card.metric]), card.metric
+        if column(card.metric).kind == "count":
+            history = pooled.loc[pooled.index < week, card.metric]
+            assert len(history) == 12
+            assert card.twelve_week == round(float(history.sum()) / 12, 1), card.metric
+        else:
+            assert card.twelve_week == plain(twelve[card.metric]), card.metric
