@@ -61,7 +61,7 @@ def kpi_summary(
     # the averages the other twelve, pooled over those twelve.
     period = {"week_start": week_start, **chosen}
     counts = report_counts(conn, start=history_start, end=week, **period)
-    report = weekly_metrics(conn, start=history_start, end=week, counts=twelve_weeks, **period)
+    report = weekly_metrics(conn, start=history_start, end=week, counts=counts, **period)
     report = report[report["location_id"] == ALL]
     recent = report[report["week_start"] >= previous].set_index("week_start")
     history = report[report["week_start"] < week]
