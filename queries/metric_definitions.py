@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
+import numpy as np
+
 from queries.vocabulary import ALL, CONVERSION_WINDOW, OCCUPYING
 
 # Which way a metric's good news goes (targets and alerts read this).
@@ -50,6 +52,18 @@ def round_half_up(numerator: int, denominator: int, decimals: int) -> float | No
         return None
     scale = 10**decimals
     return (2 * numerator * scale + denominator) // (2 * denominator) / scale
+
+
+def round_half_up_array(
+    numerator: np.ndarray, denominator: np.ndarray | int, decimals: int
+) -> np.ndarray:
+    """`round_half_up` of each element of int64 arrays (NaN for a zero denominator): the same
+    integer arithmetic, and the same float, since every integer here is far below 2**53."""
+    scale = 10**decimals
+    below = np.broadcast_to(np.asarray(denominator, dtype="int64"), np.shape(numerator))
+    safe = np.where(below == 0, 1, below)
+    rounded = (2 * np.asarray(numerator, dtype="int64") * scale + safe) // (2 * safe) / scale
+    return np.where(below == 0, np.nan, rounded)
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,13 @@ class MetricColumn:
         if self.formula is None:
             return counts[self.name]
         return round_half_up(*self.formula.exact(counts), self.decimals or 0)
+
+    def values(self, counts: Mapping[str, np.ndarray]) -> np.ndarray:
+        """`value` for arrays of summed counts, element by element (NaN for a zero
+        denominator)."""
+        if self.formula is None:
+            return counts[self.name]
+        return round_half_up_array(*self.formula.exact(counts), self.decimals or 0)
 
     def rounded(self, exact: Fraction) -> float:
         """An exact value (the median) rounded half up to this column's `decimals`."""

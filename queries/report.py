@@ -1,17 +1,17 @@
 """The report core: the weekly report's metrics for the selected locations and their pooled `ALL`,
 per week (queries/weekly.py) or over the whole period (queries/period.py).
 
-Counts come from `daily_location_stats` and available room-minutes from capacity x calendar,
-aggregated in SQL. The median response time cannot be summed from days: it is taken over the
-response times each day keeps (`response_seconds`, whole seconds), joined per week and location
-in SQL and read as one text per group. Python lays out the grid (every
-bucket x every selected location, plus `ALL`) and computes each metric from the summed counts by
-the registry's formula (queries/metric_definitions.py).
+`report_counts` reads a selection once: counts from `daily_location_stats` and available
+room-minutes from capacity x calendar, summed per week and location in SQL, and the response
+times each day keeps (`response_seconds`, whole seconds), joined per week and location in SQL and
+read as one text per group. The median cannot be summed from days; it is taken exactly over
+those times. `metrics_table` lays out the grid (every bucket x every selected location, plus
+`ALL`) and computes each column for every row at once by the registry's formula
+(queries/metric_definitions.py), from the weekly sums or, for the whole period, their sum.
 """
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from fractions import Fraction
 from typing import NamedTuple, Unpack
 
 import numpy as np
@@ -25,8 +25,8 @@ from queries.metric_definitions import (
     RESPONSE_SECONDS,
     SUMMED_COUNTS,
     WEEKLY_COLUMN_NAMES,
-    WEEKLY_COLUMNS,
     column,
+    round_half_up_array,
 )
 from queries.page_filters import PeriodArgs, week_column, week_range
 from queries.schema import (
@@ -46,8 +46,9 @@ Key = tuple[date, str]
 
 class ReportCounts(NamedTuple):
     """What a selection's report tables are computed from, read once: the whole weeks `first` to
-    `last`, the locations read, the summed counts per week and location (`SUMMED_COUNTS`), and
-    the response times (`week`, `location_id`, `seconds`) the medians are taken over.
+    `last`, the locations read, the summed counts (`SUMMED_COUNTS`, in that order) per week and
+    location as an array indexed [week, location, count], and the response times (`week`,
+    `location_id`, `seconds`) the medians are taken over.
 
     The weekly table and the whole-period table both come from it (the Overview shows both):
     the period's counts are its weeks' sums, its medians are taken over all its weeks' times.
@@ -56,8 +57,12 @@ class ReportCounts(NamedTuple):
     first: date
     last: date
     selected: list[str]
-    totals: dict[Key, dict[str, int]]
+    totals: np.ndarray
     responses: pd.DataFrame
+
+    @property
+    def weeks(self) -> list[date]:
+        return [self.first + timedelta(days=7 * n) for n in range(len(self.totals))]
 
     def of_weeks(self, first: date, last: date) -> "ReportCounts":
         """The same counts for fewer whole weeks: from the week starting `first` to the week
@@ -65,7 +70,8 @@ class ReportCounts(NamedTuple):
         whole = (first - self.first).days % 7 == 0 and (self.last - last).days % 7 == 0
         if not (whole and self.first <= first < last <= self.last):
             raise ValueError(f"{first}..{last} are not whole weeks of {self.first}..{self.last}")
-        totals = {key: sums for key, sums in self.totals.items() if first <= key[0] <= last}
+        skipped, kept_weeks = (first - self.first).days // 7, (last - first).days // 7 + 1
+        totals = self.totals[skipped : skipped + kept_weeks]
         weeks = self.responses["week"]
         inside = weeks.isin([week for week in weeks.cat.categories if first <= week <= last])
         kept = self.responses[inside.to_numpy()].reset_index(drop=True)
@@ -82,11 +88,25 @@ def report_counts(
     first, last = _whole_weeks(period["start"], period["end"], week_start)
     selected = _selected_locations(conn, period["scope"], period["locations"])
     week = week_column(week_start)
-    totals = _day_stat_sums(conn, week, selected, first, last)
-    for key, minutes in _available_minutes(conn, week, selected, first, last).items():
-        totals.setdefault(key, {})["available_minutes"] = minutes
+    totals = np.zeros(((last - first).days // 7 + 1, len(selected), len(SUMMED_COUNTS)), "int64")
+    at_week = {first + timedelta(days=7 * n): n for n in range(len(totals))}
+    at_location = {location_id: n for n, location_id in enumerate(selected)}
+    sums = _day_stat_sums(conn, week, selected, first, last)
+    weeks, places = _cells(sums, at_week, at_location)
+    counted = np.array([c for *_, c in sums], "int64").reshape(len(sums), len(DAILY_COUNTS))
+    totals[weeks, places, : len(DAILY_COUNTS)] = counted
+    minutes = _available_minutes(conn, week, selected, first, last)
+    weeks, places = _cells(minutes, at_week, at_location)
+    available = SUMMED_COUNTS.index("available_minutes")
+    totals[weeks, places, available] = np.array([m for *_, m in minutes], "int64")
     responses = _response_seconds(conn, week, selected, first, last)
     return ReportCounts(first, last, selected, totals, responses)
+
+
+def _cells(rows: list[tuple], at_week: dict, at_location: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The [week, location] positions of rows that start with (week, location_id)."""
+    weeks = np.fromiter((at_week[row[0]] for row in rows), "int64", len(rows))
+    return weeks, np.fromiter((at_location[row[1]] for row in rows), "int64", len(rows))
 
 
 def metrics_table(
@@ -107,30 +127,23 @@ def metrics_table(
     """
     if counts is None:
         counts = report_counts(conn, week_start=week_start, **period)
-    first, last, selected = counts.first, counts.last, counts.selected
+    if not counts.selected:
+        nothing = np.zeros(0, "int64")
+        return _frame([], [], dict.fromkeys(SUMMED_COUNTS, nothing), nothing)
+    totals, buckets = counts.totals, counts.weeks
     if whole_period:
-        buckets = [first]
-        totals: dict[Key, dict[str, int]] = {}
-        for (_week, location_id), sums in counts.totals.items():
-            pooled = totals.setdefault((first, location_id), {})
-            for name, value in sums.items():
-                pooled[name] = pooled.get(name, 0) + value
-        medians = _response_medians(counts.responses, one_bucket=first)
-    else:
-        buckets = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
-        totals = counts.totals
-        medians = _response_medians(counts.responses)
-
-    rows = []
-    for day in buckets if selected else []:
-        pooled = dict.fromkeys(SUMMED_COUNTS, 0)
-        for location_id in selected:
-            counted = totals.get((day, location_id), {})
-            for name in SUMMED_COUNTS:
-                pooled[name] += counted.get(name, 0)
-            rows.append(_row(day, location_id, counted, medians.get((day, location_id))))
-        rows.append(_row(day, ALL, pooled, medians.get((day, ALL))))
-    return _frame(rows)
+        totals, buckets = totals.sum(axis=0, keepdims=True), [counts.first]
+    # Each bucket's locations, then ALL pooling them: rows in the report's order.
+    table = np.concatenate([totals, totals.sum(axis=1, keepdims=True)], axis=1)
+    summed = table.reshape(-1, len(SUMMED_COUNTS))
+    places = [*counts.selected, ALL]
+    twice = _twice_medians(counts, len(buckets), whole_period).reshape(-1)
+    return _frame(
+        [day for day in buckets for _ in places],
+        places * len(buckets),
+        {name: summed[:, n] for n, name in enumerate(SUMMED_COUNTS)},
+        twice,
+    )
 
 
 def _selected_locations(
@@ -149,7 +162,8 @@ def _selected_locations(
 
 def _day_stat_sums(
     conn: Connection, week, selected: list[str], first: date, last: date
-) -> dict[Key, dict[str, int]]:
+) -> list[tuple[date, str, tuple[int, ...]]]:
+    """`DAILY_COUNTS` summed per week and location, in that order."""
     s = daily_location_stats.c
     names = list(DAILY_COUNTS)
     stmt = (
@@ -162,15 +176,14 @@ def _day_stat_sums(
     )
     # Sums by position: looking each up by name on every row is a noticeable share of a
     # network-scale report (docs/performance.md).
-    return {
-        (week_day, location_id): dict(zip(names, map(int, sums), strict=True))
-        for week_day, location_id, *sums in conn.execute(stmt)
-    }
+    return [
+        (week_day, location_id, tuple(sums)) for week_day, location_id, *sums in conn.execute(stmt)
+    ]
 
 
 def _available_minutes(
     conn: Connection, week, selected: list[str], first: date, last: date
-) -> dict[Key, int]:
+) -> list[tuple[date, str, int]]:
     """Room-minutes per week and location: capacity rows that hold on each calendar day."""
     cap, day = capacity.c, calendar.c.day
     closed = exists().where(closures.c.location_id == cap.location_id, closures.c.day == day)
@@ -196,7 +209,10 @@ def _available_minutes(
         )
         .group_by(week, cap.location_id)
     )
-    return {(row.week, row.location_id): int(row.minutes) for row in conn.execute(stmt)}
+    return [
+        (week_day, location_id, int(minutes))
+        for week_day, location_id, minutes in conn.execute(stmt)
+    ]
 
 
 def _whole_weeks(start: date, end: date, week_start: str) -> tuple[date, date]:
@@ -246,71 +262,65 @@ def _repeated(labels: list, counts: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(np.repeat(codes, counts), categories=categories)
 
 
-def _response_medians(rows: pd.DataFrame, one_bucket: date | None = None) -> dict[Key, Fraction]:
-    """Median response minutes per `week` and location, and per `week` over all rows (`ALL`);
-    with `one_bucket`, over all the weeks together, keyed by that day.
-
-    In whole seconds twice a median is an exact integer (the two middle values' sum), and a
-    half-way median (33.65) stays exact for rounding.
-    """
-    medians: dict[Key, Fraction] = {}
-    seconds = rows["seconds"].to_numpy()
-    if one_bucket is None:
-        weeks, week_days = pd.factorize(rows["week"])
-        week_days = list(week_days)
-    else:
-        # No rows, no bucket: a median of nothing is empty.
-        weeks, week_days = np.zeros(len(rows), dtype="int64"), [one_bucket] if len(rows) else []
-    places, location_ids = pd.factorize(rows["location_id"])
-    location_ids = list(location_ids)
-    for week, twice in enumerate(_twice_medians(weeks, seconds, len(week_days))):
-        medians[(week_days[week], ALL)] = Fraction(int(twice), 120)
-    pairs, keys = pd.factorize(weeks.astype("int64") * len(location_ids) + places)
-    for key, twice in zip(keys.tolist(), _twice_medians(pairs, seconds, len(keys)), strict=True):
-        week, place = divmod(key, len(location_ids))
-        medians[(week_days[week], location_ids[place])] = Fraction(int(twice), 120)
-    return medians
-
-
 # Group codes above the seconds in one int64 sort key: response times stay far below 2**40 s.
 SORT_SHIFT = 40
 
 
-def _twice_medians(codes: np.ndarray, seconds: np.ndarray, groups: int) -> np.ndarray:
-    """Twice each group's median: the sum of its two middle values in sorted order (one value
-    twice when the count is odd). Every group has at least one value."""
+def _twice_medians(counts: ReportCounts, buckets: int, whole_period: bool) -> np.ndarray:
+    """Twice the median response seconds per bucket and location, then `ALL` pooling the
+    bucket's times, as an array [bucket, place] (-1 where there is none).
+
+    In whole seconds twice a median is an exact integer (the sum of the two middle values), so a
+    half-way median (33.65 minutes) stays exact for rounding.
+    """
+    rows = counts.responses
+    places = len(counts.selected) + 1
+    seconds = rows["seconds"].to_numpy()
     if len(seconds) and (seconds.min() < 0 or seconds.max() >= 1 << SORT_SHIFT):
         raise ValueError("a stored response time is out of range")
-    ordered = np.sort((codes.astype("int64") << SORT_SHIFT) | seconds) & ((1 << SORT_SHIFT) - 1)
-    counts = np.bincount(codes, minlength=groups)
-    starts = np.cumsum(counts) - counts
-    return ordered[starts + (counts - 1) // 2] + ordered[starts + counts // 2]
+    at_location = {location_id: n for n, location_id in enumerate(counts.selected)}
+    place = _positions(rows["location_id"], at_location)
+    if whole_period:
+        bucket = np.zeros(len(rows), dtype="int64")
+    else:
+        bucket = _positions(rows["week"], {w: n for n, w in enumerate(counts.weeks)})
+    twice = np.full((buckets, places), -1, dtype="int64")
+    for group, size in ((bucket * places + place, buckets * places), (bucket, buckets)):
+        ordered = np.sort((group << SORT_SHIFT) | seconds) & ((1 << SORT_SHIFT) - 1)
+        sizes = np.bincount(group, minlength=size)
+        starts = np.cumsum(sizes) - sizes
+        found = np.flatnonzero(sizes)
+        middle = ordered[starts[found] + (sizes[found] - 1) // 2]
+        middle = middle + ordered[starts[found] + sizes[found] // 2]
+        if size == buckets:  # ALL: the bucket's every time
+            twice[found, places - 1] = middle
+        else:
+            twice.reshape(-1)[found] = middle
+    return twice
 
 
-def _row(week_day: date, location_id: str, counts: dict[str, int], median: Fraction | None) -> dict:
-    """One report row from summed counts, by the registry's formulas; the median is taken over
-    the requests themselves (`_response_medians`)."""
-    summed = dict.fromkeys(SUMMED_COUNTS, 0) | counts
-    row: dict = {"week_start": week_day, "location_id": location_id}
+def _positions(labels: pd.Series, at: dict) -> np.ndarray:
+    """Each row's position in `at`, from the categorical's few labels."""
+    lookup = np.array([at[label] for label in labels.cat.categories], dtype="int64")
+    return lookup[labels.cat.codes.to_numpy()]
+
+
+def _frame(
+    week_days: list[date], places: list[str], summed: dict[str, np.ndarray], twice: np.ndarray
+) -> pd.DataFrame:
+    """The report's columns, each computed for every row at once by the registry's formula from
+    the summed counts; the median from twice its seconds (-1: none)."""
+    columns: dict = {
+        "week_start": pd.Series(week_days, dtype=object),
+        "location_id": pd.Series(places, dtype=object),
+    }
     for metric in METRICS:
         if metric.name == MEDIAN.name:
-            row[metric.name] = None if median is None else MEDIAN.rounded(median)
+            present = twice >= 0
+            minutes = round_half_up_array(twice, 120, MEDIAN.decimals or 0)
+            columns[metric.name] = np.where(present, minutes, np.nan)
+        elif metric.kind == "count":
+            columns[metric.name] = np.asarray(metric.values(summed), dtype="int64")
         else:
-            row[metric.name] = metric.value(summed)
-    return row
-
-
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    # Built column by column in its final dtype: a frame of dicts converted afterwards cost
-    # several times as much, a large part of a loaded server's time (docs/performance.md).
-    kinds = {c.name: c.kind for c in WEEKLY_COLUMNS}
-    columns = {}
-    for name in WEEKLY_COLUMN_NAMES:
-        values = [row[name] for row in rows]
-        if kinds.get(name) == "count":
-            columns[name] = np.array(values, dtype="int64")
-        elif kinds.get(name) == "ratio":
-            columns[name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
-        else:
-            columns[name] = pd.Series(values, dtype=object)
+            columns[metric.name] = np.asarray(metric.values(summed), dtype="float64")
     return pd.DataFrame(columns, columns=list(WEEKLY_COLUMN_NAMES))

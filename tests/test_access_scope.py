@@ -11,6 +11,7 @@ import pkgutil
 import typing
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -103,6 +104,8 @@ def _function(path: str):
 def _same(left, right) -> bool:
     if isinstance(left, pd.DataFrame):
         return left.equals(right)
+    if isinstance(left, np.ndarray):
+        return np.array_equal(left, right)
     if isinstance(left, tuple):
         return len(left) == len(right) and all(map(_same, left, right))
     return left == right

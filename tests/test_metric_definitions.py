@@ -23,3 +23,18 @@ def test_conversion_is_final_the_day_after_the_last_consults_window_closes():
     # Week of Mon 16 Nov 2026: its last consults are on Sun 22 Nov, their window runs to
     # 22 Dec, so from Wed 23 Dec nothing can change.
     assert conversion_final_from(date(2026, 11, 16)) == date(2026, 12, 23)
+
+
+def test_rounding_whole_arrays_gives_what_rounding_each_value_gives():
+    """The report computes a column at once; each value must be the scalar rule's."""
+    import numpy as np
+
+    from queries.metric_definitions import round_half_up, round_half_up_array
+
+    numerators = np.array([0, 1, 5, 15, 25, 2019, 33650, 2, 7, 10**9, 1, 0], dtype="int64")
+    denominators = np.array([1, 2, 10, 10, 100, 120, 1000, 3, 0, 7, 120, 0], dtype="int64")
+    for decimals in (0, 1, 2):
+        got = round_half_up_array(numerators, denominators, decimals)
+        for n, d, value in zip(numerators.tolist(), denominators.tolist(), got, strict=True):
+            expected = round_half_up(n, d, decimals)
+            assert (np.isnan(value) and expected is None) or value == expected, (n, d, decimals)
