@@ -134,9 +134,11 @@ def _browser(url: str, runs: int) -> dict[str, float]:
         _log(f"browser measurement failed:\n{done.stderr[-2000:]}")
         return {}
     found = {}
-    for name, median, worst in re.findall(r"(\w+_ms): median (\d+), worst (\d+)", done.stdout):
+    pattern = r"(\w+_ms): median (\d+), worst (\d+) \(\d+ measured; first (\d+)\)"
+    for name, median, worst, first in re.findall(pattern, done.stdout):
         found[name] = float(median)
         found[name.replace("_ms", "_worst_ms")] = float(worst)
+        found[name.replace("_ms", "_first_ms")] = float(first)
     return found
 
 
@@ -191,7 +193,11 @@ def measure(args: argparse.Namespace) -> Run:
         for repeat in range(args.repeat):
             _log(f"weekly report, round {repeat + 1} of {args.repeat}")
             for kind, url in urls.items():
-                for contender in ("weekly", "weekly-cli", "naive"):
+                # Naive pandas over the tables is no goal's anchor and takes a minute: one round.
+                contenders = (
+                    ("weekly", "weekly-cli", "naive") if repeat == 0 else ("weekly", "weekly-cli")
+                )
+                for contender in contenders:
                     query(contender, f"{contender}/{kind}", "--db", url)
             query("naive-files", "naive-files", "--files", str(files))
             query("duckdb-weekly", "weekly/duckdb", "--duckdb", duck)
@@ -348,8 +354,8 @@ def report(run: Run) -> str:
         f"peak {naive_files_mb:.0f} MB. DuckDB's query of the raw rows: {duck:.2f} s.",
         "",
         "| database | command s | command MB | query in process s | naive over tables s "
-        "(load s) | naive over tables MB | command / naive CSV time | command / naive CSV "
-        "memory | query / DuckDB time |",
+        "(load s; one round) | naive over tables MB | command / naive CSV time "
+        "| command / naive CSV memory | query / DuckDB time |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind in a.databases:
@@ -369,9 +375,13 @@ def report(run: Run) -> str:
             "",
             "### Dashboard in Chromium (Overview page, `scripts/measure_browser.py`)",
             "",
-            "| database | first render ms (median / worst) | naive load ms | filter change ms "
-            "(median / worst) | a page's first change ms | uncached / cached ms "
-            "| first render < naive load | filter <= 500 ms |",
+            "The first render right after a start (the server's first page) against naive "
+            "pandas reading the CSV files and grouping them (`naive-files`, "
+            f"{naive_files * 1000:.0f} ms); later renders in new browser contexts.",
+            "",
+            "| database | first render right after a start ms | render ms (median / worst) "
+            "| filter change ms (median / worst) | a page's first change ms "
+            "| uncached / cached ms | first render <= naive CSV | filter <= 500 ms |",
             "|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for kind, b in run.browser.items():
@@ -379,15 +389,15 @@ def report(run: Run) -> str:
                 failed = f"| {kind} | failed (see the log) |" + " |" * 5
                 lines.append(failed + " **NOT met** | **NOT met** |")
                 continue
-            naive_load = run.median(f"naive/{kind}", "load_seconds") * 1000
-            first, change = b["open_to_charts_ms"], b["filter_to_settled_ms"]
+            first, change = b["open_to_charts_first_ms"], b["filter_to_settled_ms"]
             lines.append(
-                f"| {kind} | {first:.0f} / {b['open_to_charts_worst_ms']:.0f} | {naive_load:.0f} "
+                f"| {kind} | {first:.0f} | {b['open_to_charts_ms']:.0f} / "
+                f"{b['open_to_charts_worst_ms']:.0f} "
                 f"| {change:.0f} / {b['filter_to_settled_worst_ms']:.0f} "
                 f"| {b.get('filter_first_ms', float('nan')):.0f} "
                 f"| {b.get('filter_uncached_ms', float('nan')):.0f} / "
                 f"{b.get('filter_cached_ms', float('nan')):.0f} "
-                f"| {_verdict(first < naive_load)} | {_verdict(change <= 500)} |"
+                f"| {_verdict(first <= naive_files * 1000)} | {_verdict(change <= 500)} |"
             )
     return "\n".join(lines) + "\n"
 
