@@ -163,13 +163,16 @@ def weeks_ahead(query: Query) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def effective_targets(query: Query) -> pd.DataFrame:
+    """The target of each chosen location and metric (`queries.targets`). Dates play no part,
+    so every period of the same locations reads the one cached entry."""
+    return _effective_targets(query.url, query.allowed, query.locations)
+
+
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def effective_targets(query: Query) -> pd.DataFrame:
-    """The target of each chosen location and metric (`queries.targets`); dates play no part."""
-    return _scoped(
-        query.url, query.allowed, targets.effective_targets, locations=list(query.locations)
-    )
+def _effective_targets(url: str, allowed: Allowed, locations: tuple[str, ...]) -> pd.DataFrame:
+    return _scoped(url, allowed, targets.effective_targets, locations=list(locations))
 
 
 @within_budget(TTL)

@@ -1,6 +1,7 @@
 """A target band on a weekly trend is the shape and label plotly's own add_hrect / add_hline
 draw (dashboard/charts.py adds them directly, which costs less)."""
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -40,3 +41,50 @@ def _plotly_draws(band: Band) -> tuple[list, list]:
 @pytest.mark.parametrize("band", [Band(70.0, 90.0, "70-90 %"), Band(5.0, None, "from 5 %")])
 def test_band_is_what_plotly_draws(band):
     assert _drawn(band) == _plotly_draws(band)
+
+
+def _many_locations(count: int) -> pd.DataFrame:
+    weeks = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    ids = [f"loc-{n:02d}" for n in range(count)] + ["ALL"]
+    return pd.DataFrame(
+        {
+            "week_start": [week for week in weeks for _ in ids],
+            "location_id": ids * len(weeks),
+            # A week without a figure (no bookings held): a gap in the line, not a zero.
+            "no_show_rate_pct": [float("nan") if n == 1 else 4.0 + n for n in range(len(ids))]
+            * len(weeks),
+        }
+    )
+
+
+@pytest.mark.parametrize("locations", [1, 3, 9])
+@pytest.mark.parametrize("band", [None, Band(0.0, 8.0, "at most 8%"), Band(5.0, None, "≥ 5")])
+@pytest.mark.parametrize("include_network", [True, False])
+def test_a_trend_built_without_plotly_checks_sends_what_a_checked_one_does(
+    locations, band, include_network
+):
+    weekly = _many_locations(locations)
+    names = {loc: loc.upper() for loc in weekly["location_id"]}
+    colours = {"loc-00": "#E69F00", "ALL": "#000000"}  # loc-01 and on: plotly's own colours
+    figure = weekly_trend(
+        weekly, "no_show_rate_pct", title="No-shows", unit="%", colours=colours, names=names,
+        include_network=include_network, band=band,
+    )  # fmt: skip
+    # plotly checks (and raises on) every property of a figure made from the same dicts.
+    checked = go.Figure(figure.to_dict())
+    assert json.loads(figure.to_json()) == json.loads(checked.to_json())
+    drawn = {trace.name: list(trace.y) for trace in figure.data}
+    if locations > 7:
+        assert list(drawn) == ["All selected"]
+    else:
+        assert len(drawn) == locations + include_network
+
+
+def test_a_trend_takes_later_changes_with_plotly_checks():
+    figure = weekly_trend(
+        WEEKLY, "utilization_pct", title="Rooms", unit="%", colours={}, names={}, band=None
+    )
+    figure.add_vrect(x0=date(2026, 3, 1), x1=date(2026, 3, 5), annotation_text="still rising")
+    assert len(figure.layout.shapes) == 1
+    with pytest.raises(ValueError):
+        figure.update_layout(not_a_property=1)
