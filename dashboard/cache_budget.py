@@ -42,8 +42,14 @@ def weight(value: object) -> int:
 
     A long list or dict is weighed from its first entries: a loader's entries are alike, and
     weighing ten thousand of them one by one would cost more than reading them."""
-    if isinstance(value, pd.DataFrame | pd.Series):
-        return int(value.memory_usage(deep=True, index=True).sum())
+    if isinstance(value, pd.DataFrame):
+        # Column by column: the frame's own memory_usage builds a Series of the sizes first, a
+        # noticeable cost on every new result.
+        return int(value.index.memory_usage(deep=True)) + sum(
+            _column_bytes(values) for _, values in value.items()
+        )
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(deep=True, index=True))
     if isinstance(value, bytes | bytearray):
         return len(value)
     if isinstance(value, dict):
@@ -58,6 +64,13 @@ def weight(value: object) -> int:
 def _items_weight(first: list, count: int) -> int:
     weights = [weight(item) for item in first]
     return sum(weights) + (count - len(first)) * (weights[-1] if weights else 0)
+
+
+def _column_bytes(values: pd.Series) -> int:
+    # Text in plain Python objects is weighed string by string; any other column is its buffers.
+    if values.dtype == object:
+        return int(values.memory_usage(deep=True, index=False))
+    return int(values.nbytes)
 
 
 class Ledger:
