@@ -41,13 +41,13 @@ def auth_configured() -> bool:
     return st.secrets.load_if_toml_exists() and "auth" in st.secrets
 
 
-def current_mode(engine: Engine) -> AccessMode:
-    """How visitors are admitted: from the secrets, `DASHBOARD_AUTH`, the address the server
-    listens on and the database."""
+def current_mode(engine: Engine, configured: bool | None = None) -> AccessMode:
+    """How visitors are admitted: from the secrets (`configured`: `auth_configured()` unless
+    given), `DASHBOARD_AUTH`, the address the server listens on and the database."""
     with engine.connect() as conn:
         demo = is_demo_database(conn)
     return access_mode(
-        auth_configured=auth_configured(),
+        auth_configured=auth_configured() if configured is None else configured,
         auth_setting=os.environ.get(AUTH_SETTING),
         demo=demo,
         loopback=_listening()[1],
@@ -82,7 +82,9 @@ def gate(engine: Engine) -> Viewer:
             "least 32 random characters, for example the output of "
             '`python -c "import secrets; print(secrets.token_urlsafe(48))"`, and restart the app',
         )
-    mode = current_mode(engine)
+    # Once a run: without a secrets file, Streamlit looks for one again on every call, under a
+    # lock every session's run goes through.
+    mode = current_mode(engine, configured)
     if mode is AccessMode.SETUP and _auth_off():
         address, _ = _listening()
         _setup_page(
