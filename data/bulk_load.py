@@ -6,7 +6,8 @@ Bookings, whose sequence numbers would cost a second write of most rows, go to a
 staging table (COPY on PostgreSQL, executemany on SQLite) that `finish` moves in with them by
 one `INSERT ... SELECT` (on SQLite, joined to the numbers computed first into a narrow table).
 Consultations go straight into their table, and `finish` marks the few that converted by one
-UPDATE before indexing. A rollback undoes all of it.
+UPDATE before indexing. On SQLite, whose primary key stays, rows out of key order are staged
+as well and moved in sorted by key. A rollback undoes all of it.
 """
 
 import io
@@ -121,20 +122,30 @@ class BulkLoad:
         for index in self.indexes:
             index.drop(conn)
         self.constraints = _drop_constraints(conn, table.name)
+        self.key = table.primary_key.columns[0].name
+        # SQLite keeps the primary key's B-tree while loading: rows are written to it in key
+        # order (`_in_key_order`), and every row stays in it while the keys come in order.
+        self.last_key: object = None
+        self.in_key_order = True
         self.staging: Table | None = None
         if derived is not None:
-            self.staging = temporary_table(
-                "bulk_staging_" + table.name,
-                *(Column(name, table.c[name].type) for name in names),
-            )
-            create_empty(conn, self.staging)
+            self._stage(names)
+
+    def _stage(self, names: list[str]) -> None:
+        self.staging = temporary_table(
+            "bulk_staging_" + self.table.name,
+            *(Column(name, self.table.c[name].type) for name in names),
+        )
+        create_empty(self.conn, self.staging)
 
     def write(self, frame: pd.DataFrame, values: Callable[[pd.Series], list]) -> None:
         """Write one chunk (`frame` has `names`; `values` gives a column's driver values)."""
         frame = frame[self.names]
-        target = self.table if self.staging is None else self.staging
-        if self.staging is None:
+        if self.derived is None:
             frame = frame.assign(**_defaults(self.table, frame.columns))
+        if self.conn.dialect.name == "sqlite":
+            frame = self._in_key_order(frame)
+        target = self.table if self.staging is None else self.staging
         if self.conn.dialect.name == "postgresql":
             _copy_csv(self.conn, target.name, frame)
         else:
@@ -148,9 +159,31 @@ class BulkLoad:
                 self.conn.exec_driver_sql(statement.string, list(zip(*chunk, strict=True)))
         self.rows += len(frame)
 
+    def _in_key_order(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The chunk sorted by key; from the first chunk whose keys do not follow the keys
+        written before, the rows are staged and `finish` moves them in sorted whole.
+
+        A row written out of key order lands on a random page of the key's B-tree, most of them
+        out of the page cache; in key order each page is filled once.
+        """
+        keys = frame[self.key]
+        if not keys.is_monotonic_increasing:
+            frame = frame.sort_values(self.key, kind="stable")
+            keys = frame[self.key]
+            self.in_key_order = False
+        if len(keys):
+            if self.last_key is not None and not keys.iloc[0] > self.last_key:
+                self.in_key_order = False
+            self.last_key = keys.iloc[-1]
+        if not self.in_key_order and self.staging is None:
+            self._stage(list(frame.columns))
+        return frame
+
     def finish(self) -> None:
         """Move staged rows in with their derived columns; build the keys and indexes once."""
-        if self.staging is not None:
+        if self.staging is not None and self.derived is None:
+            self._move_sorted()
+        elif self.staging is not None:
             self._move_staged()
         if self.after_load is not None:
             if self.conn.dialect.name == "postgresql":
@@ -181,7 +214,7 @@ class BulkLoad:
             staged.drop(self.conn)
             return
         ranked = self.derived.rows(staged).subquery()
-        key = self.table.primary_key.columns[0].name
+        key = self.key
         numbers = temporary_table(
             "bulk_derived_" + self.table.name,
             *(
@@ -200,9 +233,18 @@ class BulkLoad:
         source = select(*(staged.c[name] for name in self.names), *derived).select_from(
             staged.outerjoin(numbers, numbers.c[key] == staged.c[key])
         )
+        if not self.in_key_order:
+            source = source.order_by(staged.c[key])
         self._insert(source, [column.name for column in derived])
         staged.drop(self.conn)
         numbers.drop(self.conn)
+
+    def _move_sorted(self) -> None:
+        """SQLite: the rows staged since the keys left their order, moved in by key."""
+        staged = self.staging
+        source = select(*staged.columns).order_by(staged.c[self.key])
+        self.conn.execute(insert(self.table).from_select(list(staged.columns.keys()), source))
+        staged.drop(self.conn)
 
     def _insert(self, source: Select, derived_names: list[str]) -> None:
         self.conn.execute(insert(self.table).from_select([*self.names, *derived_names], source))

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import inspect, select, update
 
-from data import store
+from data import load, store
 from data.bulk_load import import_settings
 from data.load import import_files
 from queries.db import open_database
@@ -37,6 +37,34 @@ def test_bulk_loaded_derived_columns_equal_a_full_refresh_of_the_same_rows(engin
         conn.execute(update(consultations).values(converted=False))
     # Stored tables: the same files replace every row and refresh every patient they touch.
     import_files(engine, FILES)
+    assert {table.name: _rows(engine, table) for table in (bookings, consultations)} == loaded
+
+
+# Line orders of a file's rows (header excluded), read in chunks of three rows: every chunk out
+# of key order, and chunks each in key order but not following one another.
+ORDERS = {
+    "reversed": lambda lines: lines[::-1],
+    "sorted chunks out of sequence": lambda lines: lines[3:] + lines[:3],
+}
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_rows_out_of_key_order_load_the_same_rows_and_derived_columns(
+    engine, order, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(load, "CHUNK_ROWS", 3)
+    for path in FILES:
+        header, *lines = path.read_text().splitlines(keepends=True)
+        if path.stem in ("bookings", "consultations"):
+            lines = ORDERS[order](sorted(lines, key=lambda line: line.split(",")[0]))
+        (tmp_path / path.name).write_text(header + "".join(lines))
+    import_files(engine, sorted(tmp_path.glob("*.csv")))
+    loaded = {table.name: _rows(engine, table) for table in (bookings, consultations)}
+    assert len(loaded["bookings"]) == 10 and len(loaded["consultations"]) == 6
+    with engine.begin() as conn:
+        conn.execute(update(bookings).values(completed_seq=None, initial_seq=None))
+        conn.execute(update(consultations).values(converted=False))
+    import_files(engine, FILES)  # in key order, into stored rows: every row and number again
     assert {table.name: _rows(engine, table) for table in (bookings, consultations)} == loaded
 
 
