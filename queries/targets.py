@@ -162,11 +162,12 @@ def common_target(effective: pd.DataFrame, metric: str) -> Target | None:
     rows = effective[effective["metric"] == metric]
     if rows.empty or len(rows) != effective["location_id"].nunique():
         return None
-    found = {
-        Target(min=_bound(row.min), max=_bound(row.max), weeks=int(row.weeks))
-        for row in rows.itertuples()
-    }
-    return found.pop() if len(found) == 1 else None
+    # Compared column by column, not row by row: a card's target is looked up on every view.
+    bounds = rows[["min", "max", "weeks"]]
+    if (bounds.nunique(dropna=False) > 1).any():
+        return None
+    first = bounds.iloc[0]
+    return Target(min=_bound(first["min"]), max=_bound(first["max"]), weeks=int(first["weeks"]))
 
 
 def outside_targets(table: pd.DataFrame, effective: pd.DataFrame) -> pd.DataFrame:
