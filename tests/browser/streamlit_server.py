@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Streamlit marks its root element with the script's state; "notRunning" = the run has finished.
 SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# Clicks download() made per button label, retries included: a retried click may have reached the
+# server and fetched the file, so tests that count the audit log's downloads bound them by this.
+CLICKS: Counter[str] = Counter()
 
 
 def free_port() -> int:
@@ -106,6 +110,7 @@ def download(page: Page, label: str) -> bytes:
             continue
         try:
             with page.expect_download(timeout=30_000) as info:
+                CLICKS[label] += 1
                 button.click(timeout=10_000)
             return info.value.path().read_bytes()
         except PlaywrightTimeoutError:
