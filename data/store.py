@@ -73,6 +73,10 @@ def store(
         writer.write(rows, progress)
         return writer.finish()
     stored = STORED_KINDS[kind].write(conn, rows, progress or _quiet)
+    if conn.dialect.name == "postgresql":
+        # Fresh statistics for the table just written: where autovacuum is off or has not run
+        # yet, the planner takes it for an empty one and the reports join it row by row.
+        conn.exec_driver_sql("ANALYZE " + STORED_KINDS[kind].table.name)
     _record_import(conn, kind, source, len(rows))
     return stored
 
