@@ -31,13 +31,26 @@ def _cell_text(column: MetricColumn, value: object) -> str:
     return str(value)
 
 
+def _column_text(column: MetricColumn, values: pd.Series) -> list[str]:
+    """Every cell of one column as `_cell_text` writes it, without its per-cell checks where the
+    column's type settles them: a numeric column is formatted from plain Python numbers, and any
+    other column's text is worked out once per distinct value (weeks and ids repeat)."""
+    if column.kind in ("count", "ratio") and values.dtype.kind in "iuf":
+        numbers = values.tolist()
+        if column.kind == "count":
+            return ["" if v != v else str(int(v)) for v in numbers]  # v != v: NaN
+        fmt = f"{{:.{column.decimals}f}}".format
+        return ["" if v != v else fmt(v) for v in numbers]
+    texts: dict = {}
+    return [texts[v] if v in texts else texts.setdefault(v, _cell_text(column, v)) for v in values]
+
+
 def weekly_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV with `\\n` line ends, empty fields for empty values, the spec's decimals."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in WEEKLY_COLUMNS])
-    for values in df[[c.name for c in WEEKLY_COLUMNS]].itertuples(index=False):
-        writer.writerow([_cell_text(c, v) for c, v in zip(WEEKLY_COLUMNS, values, strict=True)])
+    writer.writerows(zip(*(_column_text(c, df[c.name]) for c in WEEKLY_COLUMNS), strict=True))
     return buffer.getvalue().encode("utf-8")
 
 

@@ -149,3 +149,29 @@ def test_cli_rejects_unknown_location_with_its_name(engine, db_url, tmp_path):
     assert done.returncode == 2
     assert "atlantis" in done.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_csv_cells_of_awkward_values():
+    """Whatever a column holds: NaN is an empty field, counts print as whole numbers, ratios
+    with their decimals as Python's format does, and text (a suppressed `<11`) as it is."""
+    rows = 4
+    frame = pd.DataFrame({c.name: [0] * rows for c in WEEKLY_COLUMNS})
+    frame["week_start"] = [date(2026, 4, 6), date(2026, 4, 6), "2026-04-13", None]
+    frame["location_id"] = ["a", "a", "b", "ALL"]
+    frame["consult_requests"] = [3.0, float("nan"), 7.0, 0.0]  # a count held as floats
+    frame["no_shows"] = ["<11", 12, "<11", 0]  # a suppressed count is text
+    frame["median_response_minutes"] = [0.05, 0.15, -0.0, float("nan")]
+    frame["available_room_hours"] = [2.675, 1e6 / 3, float("inf"), 0.005]
+    cells = list(csv.reader(io.StringIO(weekly_csv_bytes(frame).decode("utf-8"))))[1:]
+    column = {c.name: n for n, c in enumerate(WEEKLY_COLUMNS)}
+
+    def of(name: str) -> list[str]:
+        return [row[column[name]] for row in cells]
+
+    assert of("week_start") == ["2026-04-06", "2026-04-06", "2026-04-13", ""]
+    assert of("location_id") == ["a", "a", "b", "ALL"]
+    assert of("consult_requests") == ["3", "", "7", "0"]
+    assert of("no_shows") == ["<11", "12", "<11", "0"]
+    # As held in binary: 0.05 is a little over, 0.15 a little under, 2.675 under, 0.005 over.
+    assert of("median_response_minutes") == ["0.1", "0.1", "-0.0", ""]
+    assert of("available_room_hours") == ["2.67", "333333.33", "inf", "0.01"]
