@@ -14,13 +14,9 @@ query = ctx.query
 st.title("Overview")
 kpi_week = min(sel.latest_week, sel.last_week)
 targets = loaders.effective_targets(query)
-if kpi_week < sel.first_week:
-    st.info("No week of the selected period is over yet, so there are no weekly figures to show.")
-else:
-    status = loaders.attention_status(query.of_weeks(kpi_week, kpi_week))
-    attention_panel.needs_attention(status, week=kpi_week, selection=sel, names=ctx.names)
-    kpis = loaders.kpi_summary(query.of_weeks(kpi_week, kpi_week))
-    cards.weekly_kpis(kpis, week=kpi_week, still_rising=sel.still_rising(kpi_week), targets=targets)
+# The week's panel and cards stand above the trends but are filled last: the browser loads its
+# chart and table code while they are computed, which is what a first view waits for.
+headline = st.container()
 
 weekly = loaders.weekly(query)
 left, right = st.columns(2)
@@ -47,3 +43,16 @@ st.dataframe(
     column_config=formats.metric_columns(list(table.columns)),
 )
 downloads.weekly_report(ctx, rows=len(weekly))
+
+with headline:
+    if kpi_week < sel.first_week:
+        st.info(
+            "No week of the selected period is over yet, so there are no weekly figures to show."
+        )
+    else:
+        status = loaders.attention_status(query.of_weeks(kpi_week, kpi_week))
+        attention_panel.needs_attention(status, week=kpi_week, selection=sel, names=ctx.names)
+        kpis = loaders.kpi_summary(query.of_weeks(kpi_week, kpi_week))
+        cards.weekly_kpis(
+            kpis, week=kpi_week, still_rising=sel.still_rising(kpi_week), targets=targets
+        )
