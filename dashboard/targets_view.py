@@ -5,11 +5,12 @@ Pure text and values from the evaluation of `queries/attention.py` and the targe
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
 from dashboard import charts, formats
+from dashboard.trends import OVERVIEW_TRENDS, Trend
 from queries.attention import LOOKBACK_WEEKS, MIN_BOOKINGS, MIN_REQUESTS
 from queries.metric_definitions import column
 from queries.targets import DEFAULTS, Target, common_target, describe
@@ -76,6 +77,14 @@ def band(effective: pd.DataFrame, metric: str) -> charts.Band | None:
     """The target band of a trend, when every selected location has the same target."""
     target = common_target(effective, metric)
     return None if target is None else _band(target, metric)
+
+
+def banded_trends(
+    effective: pd.DataFrame, trends: Sequence[Trend] = OVERVIEW_TRENDS
+) -> list[Trend]:
+    """The trends, each over its band where the locations share a target: the Overview's charts
+    and the weekly e-mail's picture."""
+    return [trend._replace(band=band(effective, trend.column)) for trend in trends]
 
 
 def default_band(metric: str) -> charts.Band:

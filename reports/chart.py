@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # before pyplot: a headless server has no display
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from dashboard import charts
 from dashboard.trends import OVERVIEW_TRENDS, Trend
@@ -25,14 +26,34 @@ def trends_png(
     colours: Mapping[str, str],
     trends: Sequence[Trend] = OVERVIEW_TRENDS,
 ) -> bytes:
+    """`trends_figure` as PNG bytes."""
+    figure = trends_figure(weekly, names=names, colours=colours, trends=trends)
+    try:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def trends_figure(
+    weekly: pd.DataFrame,
+    *,
+    names: Mapping[str, str],
+    colours: Mapping[str, str],
+    trends: Sequence[Trend] = OVERVIEW_TRENDS,
+) -> Figure:
     """The trends of a weekly report as the Overview draws them: a line per location (and the
     pooled one in black where the trend shows it), or only the pooled line for more locations
-    than the palette has colours."""
+    than the palette has colours; over each trend's target band where it has one. The caller
+    closes the figure (`plt.close`)."""
     pooled = charts.pools_locations(weekly)
     shown = weekly[weekly["location_id"] == charts.NETWORK] if pooled else weekly
     figure, axes = plt.subplots(2, 2, figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     try:
         for axis, trend in zip(axes.flat, trends, strict=True):
+            if trend.band is not None:
+                _draw_band(axis, trend.band)
             for location_id, rows in shown.groupby("location_id", sort=True):
                 if not (pooled or trend.include_network or location_id != charts.NETWORK):
                     continue
@@ -54,11 +75,27 @@ def trends_png(
         handles, labels = _legend_entries(axes.flat)
         figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=8)
         figure.tight_layout(rect=(0, 0.08, 1, 1))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
+    except BaseException:
         plt.close(figure)
+        raise
+    return figure
+
+
+def _draw_band(axis, band: charts.Band) -> None:
+    """A target as the Overview's charts draw it (dashboard/charts.py): a shaded band from `low`
+    to `high`, or a dotted line at `low` when there is no upper bound; labelled at its top."""
+    if band.high is None:
+        axis.axhline(band.low, color=charts.TARGET_COLOUR, linestyle=":", linewidth=1.2)
+    else:
+        axis.axhspan(band.low, band.high, color=charts.TARGET_COLOUR, alpha=0.12, linewidth=0)
+    axis.annotate(
+        f"target {band.text}",
+        xy=(0.01, band.low if band.high is None else band.high),
+        xycoords=("axes fraction", "data"),
+        va="bottom" if band.high is None else "top",
+        fontsize=7,
+        color=charts.TARGET_COLOUR,
+    )
 
 
 def _legend_entries(axes) -> tuple[list, list[str]]:

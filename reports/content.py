@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from dashboard.charts import location_colours
 from dashboard.selection import Selection, link, preset_range
+from dashboard.targets_view import banded_trends
 from queries.attention import attention_line, needs_attention
 from queries.calendar_table import latest_complete_week
 from queries.calendar_table import week_start as week_start_of
@@ -21,6 +22,7 @@ from queries.downloads import (
 )
 from queries.metric_definitions import conversion_final_from
 from queries.overview import kpi_summary
+from queries.targets import effective_targets
 from queries.weekly import weekly_metrics
 from reports.chart import trends_png
 from reports.recipients import Recipient
@@ -121,7 +123,10 @@ def weekly_content(
         attention=attention_lines(conn, recipient, week),
         link=link(dashboard_url, selection, ids),
         chart_png=trends_png(
-            frame, names=recipient.names, colours=location_colours(ids, chosen=ids)
+            frame,
+            names=recipient.names,
+            colours=location_colours(ids, chosen=ids),
+            trends=banded_trends(effective_targets(conn, scope=recipient.scope, locations=ids)),
         ),
         attachments=(csv, xlsx),
         conversion_final_from=final_from if selection.still_rising(week) else None,

@@ -4,8 +4,7 @@ import streamlit as st
 
 from dashboard import attention_panel, cards, charts, downloads, figures, formats, loaders
 from dashboard.filters import context
-from dashboard.targets_view import band
-from dashboard.trends import OVERVIEW_TRENDS
+from dashboard.targets_view import banded_trends
 
 ctx = context()
 sel = ctx.selection
@@ -22,7 +21,7 @@ weekly = loaders.weekly(query)
 left, right = st.columns(2)
 trends = figures.weekly_trends(
     weekly,
-    [trend._replace(band=band(targets, trend.column)) for trend in OVERVIEW_TRENDS],
+    banded_trends(targets),
     colours=ctx.colours,
     names=ctx.names,
 )
