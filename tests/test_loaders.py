@@ -7,30 +7,21 @@ from datetime import date
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from dashboard import loaders
 from data.load import import_files
 from queries.scope import EVERY_LOCATION
 from queries.targets import replace_targets
 from tests.conftest import TWO_WEEKS
+from tests.loader_reads import counted_reads
 
 
 @pytest.fixture
 def reads(engine, monkeypatch):
     """Every read the loaders make, as (query, allowed)."""
     import_files(engine, [p for p in TWO_WEEKS.glob("*.csv") if "expected" not in p.name])
-    st.cache_data.clear()
-    made: list[tuple[str, loaders.Allowed]] = []
-    real = loaders._scoped
-
-    def counted(url, allowed, fn, **arguments):
-        made.append((fn.__name__, allowed))
-        return real(url, allowed, fn, **arguments)
-
-    monkeypatch.setattr(loaders, "_scoped", counted)
-    yield made
-    st.cache_data.clear()
+    with counted_reads(monkeypatch) as made:
+        yield made
 
 
 def test_targets_are_read_once_for_every_period_of_the_same_locations(db_url, engine, reads):

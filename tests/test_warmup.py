@@ -9,7 +9,6 @@ last 12 complete weeks) runs from 15 December 2025 to 8 March 2026.
 from datetime import date
 
 import pytest
-import streamlit as st
 from sqlalchemy import insert
 
 from dashboard import auth, loaders, warmup
@@ -18,6 +17,7 @@ from queries.access import listed_scopes
 from queries.schema import user_locations, users
 from queries.scope import EVERY_LOCATION, EVERYTHING, Scope
 from tests.conftest import TWO_WEEKS
+from tests.loader_reads import counted_reads
 
 START, END, LATEST_WEEK = date(2025, 12, 15), date(2026, 3, 8), date(2026, 3, 2)
 BOTH = ("arlington", "rockville")
@@ -66,18 +66,9 @@ def test_listed_scopes_are_distinct_admin_first_and_only_those_with_access(engin
 def reads(engine, db_url, monkeypatch):
     """Every read the loaders make, as (query, allowed), with sign-in configured."""
     _fill(engine)
-    st.cache_data.clear()
     monkeypatch.setattr(auth, "auth_configured", lambda: True)
-    made: list[tuple[str, loaders.Allowed]] = []
-    real = loaders._scoped
-
-    def counted(url, allowed, fn, **arguments):
-        made.append((fn.__name__, allowed))
-        return real(url, allowed, fn, **arguments)
-
-    monkeypatch.setattr(loaders, "_scoped", counted)
-    yield made
-    st.cache_data.clear()
+    with counted_reads(monkeypatch) as made:
+        yield made
 
 
 def test_warm_up_computes_each_scopes_default_view_and_no_other(db_url, reads):
