@@ -1,9 +1,12 @@
 """Measure the dashboard in Chromium: open -> charts drawn, and filter change -> page settled.
 
-    python scripts/measure_browser.py --db URL [--runs 5] [--changes 3] [--screenshot F.png]
+    python scripts/measure_browser.py --db URL [--runs 5] [--changes 3] [--replicas N]
+        [--screenshot F.png]
 
-Starts `streamlit run` on a free port against `--db` and opens the Overview `--runs` times, each
-in a fresh browser context (no cache, no open connection), as a manager opening a link does. In
+Starts `streamlit run` on a free port against `--db` (with `--replicas N`: `bash scripts/serve
+--replicas N`, whose replicas warm up before its proxy opens, as the whole group is served) and
+opens the Overview `--runs` times, each in a fresh browser context (no cache, no open
+connection), as a manager opening a link does. In
 each it then changes the period `--changes` times, as a manager choosing dates does. It reports
 the median and worst of each timing in milliseconds, with the machine's load average before and
 after (compare runs only at similar load).
@@ -23,7 +26,10 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -33,7 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.browser.streamlit_server import (
     SETTLED,
     dashboard_server,
+    free_port,
     launch,
+    scripts_serve,
     wait_for_charts,
     wait_settled,
 )
@@ -108,16 +116,34 @@ def measure(base: str, runs: int, changes: int, screenshot: Path | None) -> dict
     return timings
 
 
+@contextmanager
+def _server(database_url: str, replicas: int) -> Iterator[str]:
+    """The app's base URL once it answers: `streamlit run`, or scripts/serve's proxy."""
+    if not replicas:
+        with dashboard_server(database_url) as base:
+            yield base
+        return
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "serve.log"
+        with scripts_serve(port, replicas=replicas, env=env, options=[], log=log):
+            yield f"http://127.0.0.1:{port}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="database URL the app reads")
     parser.add_argument("--runs", type=int, default=5, help="pages opened, each in a new context")
     parser.add_argument("--changes", type=int, default=3, help="period changes on each page")
+    parser.add_argument(
+        "--replicas", type=int, default=0, help="serve through scripts/serve (0: streamlit run)"
+    )
     parser.add_argument("--screenshot", type=Path, help="save a full-page screenshot here")
     args = parser.parse_args()
     # The machine's load changes these figures more than most code changes: report it alongside.
     load_before = os.getloadavg()
-    with dashboard_server(args.db) as base:
+    with _server(args.db, args.replicas) as base:
         timings = measure(base, args.runs, args.changes, args.screenshot)
     load_after = os.getloadavg()
     sys.stdout.write(

@@ -1,6 +1,7 @@
 """Start the dashboard as `streamlit run` does, on a free port, and drive it with Chromium."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,6 +69,37 @@ def serve(port: int, *, env: dict[str, str], options: tuple[str, ...] = ()) -> I
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextmanager
+def scripts_serve(
+    port: int, *, replicas: int, env: dict[str, str], options: list[str], log: Path
+) -> Iterator[list[int]]:
+    """`bash scripts/serve --replicas N --port port -- options`, its output in `log`; yields the
+    pids of the replicas it started once the proxy answers (every replica has warmed up), then
+    stops it with SIGTERM."""
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["bash", "scripts/serve", "--replicas", str(replicas), "--port", str(port),
+             "--address", "127.0.0.1", "--", *options],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log.read_text()) from None
+                time.sleep(0.3)
+        # scripts/serve says "replicaN is pid P, ..." for each replica it starts.
+        lines = [line for line in log.read_text().splitlines() if " is pid " in line]
+        yield [int(line.split(" is pid ")[1].split(",")[0]) for line in lines]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def launch(playwright: Playwright) -> Browser:

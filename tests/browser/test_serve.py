@@ -9,9 +9,6 @@ the session's process, so a request sent to the other replica would fail as well
 import csv
 import io
 import os
-import signal
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,42 +27,18 @@ from tests.browser.oidc import (
     sign_in,
     write_secrets,
 )
-from tests.browser.streamlit_server import ROOT, download, free_port, launch, wait_settled
+from tests.browser.streamlit_server import (
+    download,
+    free_port,
+    launch,
+    scripts_serve,
+    wait_settled,
+)
 from tests.conftest import TWO_WEEKS
 
 pytestmark = pytest.mark.browser
 LINK = "/?location=arlington&location=rockville&start=2026-03-02&end=2026-03-15"
 REPLICA_HEADER = "x-dashboard-replica"
-
-
-@contextmanager
-def scripts_serve(
-    port: int, *, env: dict[str, str], options: list[str], log: Path
-) -> Iterator[list[int]]:
-    """`bash scripts/serve --replicas 2 --port port -- options`, its output in `log`; yields the
-    pids of the replicas it started once the proxy answers, then stops it with SIGTERM."""
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["bash", "scripts/serve", "--replicas", "2", "--port", str(port),
-             "--address", "127.0.0.1", "--", *options],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log.read_text()) from None
-                time.sleep(0.3)
-        # scripts/serve says "replicaN is pid P, ..." for each replica it starts.
-        lines = [line for line in log.read_text().splitlines() if " is pid " in line]
-        yield [int(line.split(" is pid ")[1].split(",")[0]) for line in lines]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +51,9 @@ def proxy(tmp_path_factory):
         env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_AUTH"}
         env |= {"DATABASE_URL": url, "AUTHLIB_INSECURE_TRANSPORT": "1"}
         options = ["--secrets.files", str(secrets_file)]
-        with scripts_serve(port, env=env, options=options, log=folder / "serve.log") as pids:
+        with scripts_serve(
+            port, replicas=2, env=env, options=options, log=folder / "serve.log"
+        ) as pids:
             assert len(pids) == 2
             yield f"http://127.0.0.1:{port}", pids
     # SIGTERM to scripts/serve stopped every process it started.
