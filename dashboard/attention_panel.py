@@ -10,6 +10,12 @@ import streamlit as st
 from dashboard import targets_view
 from dashboard.filters import Selection, location_link
 
+# Up to this many rows are a Markdown table with a link each. More (a network's worth) go into a
+# scrollable table of their own: a long Markdown table pushes the cards and trends far down the
+# page, and the browser parses it again on every run of the page.
+MARKDOWN_ROWS = 12
+ROWS_SHOWN_HIGH = 36 * 11  # pixels: a header and about ten rows, the rest by scrolling
+
 
 def needs_attention(
     status: pd.DataFrame, *, week: date, selection: Selection, names: Mapping[str, str]
@@ -27,7 +33,23 @@ def needs_attention(
         )
     else:
         link = partial(location_link, selection, list(names))
-        st.markdown(targets_view.attention_table(found, names, link))
+        rows = targets_view.attention_rows(found, names, link)
+        if len(rows) <= MARKDOWN_ROWS:
+            st.markdown(targets_view.attention_table(rows))
+        else:
+            st.caption(
+                f"{len(rows)} figures outside their targets at {found['location_id'].nunique()} "
+                "locations. Sort by any column; Open shows that location's view in a new tab."
+            )
+            st.dataframe(
+                rows,
+                hide_index=True,
+                height=ROWS_SHOWN_HIGH,
+                column_config={
+                    "Outside since": st.column_config.DateColumn(format="DD MMM YYYY"),
+                    "Open": st.column_config.LinkColumn(display_text="Open"),
+                },
+            )
     st.caption(targets_view.RULES)
     if unjudged := targets_view.unjudged(status, names):
         with st.expander(f"Not judged in the week of {week:%d %b} ({len(unjudged)})"):

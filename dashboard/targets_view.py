@@ -30,22 +30,43 @@ def _escaped(text: str) -> str:
     return re.sub(r"([\\\\`*_{}\[\]()<>#+!|~-])", r"\\\1", text)
 
 
-def attention_table(
+# The columns of the rows needing attention, in the panel's order.
+ATTENTION_COLUMNS = ("Location", "Metric", "This week", "Target", "Outside since", "Open")
+
+
+def attention_rows(
     found: pd.DataFrame, names: Mapping[str, str], link: Callable[[str], str]
-) -> str:
-    """The rows needing attention as a Markdown table; each row links to its location's view."""
+) -> pd.DataFrame:
+    """The rows needing attention as the panel shows them (`ATTENTION_COLUMNS`): the figure as
+    the cards print it, the target in words, the first week outside, and the location's link."""
+    metrics = [column(metric) for metric in found["metric"]]
+    return pd.DataFrame(
+        {
+            "Location": [formats.location_name(names, loc) for loc in found["location_id"]],
+            "Metric": [metric.label for metric in metrics],
+            "This week": [
+                formats.format_value(value, metric.unit, metric.decimals or 0)
+                for value, metric in zip(found["value"], metrics, strict=True)
+            ],
+            "Target": list(found["target"]),
+            "Outside since": list(found["since"]),
+            "Open": [link(loc) for loc in found["location_id"]],
+        },
+        columns=list(ATTENTION_COLUMNS),
+    )
+
+
+def attention_table(rows: pd.DataFrame) -> str:
+    """`attention_rows` as a Markdown table; each row links to its location's view."""
     lines = [
         "| Location | Metric | This week | Target | Outside since | |",
         "|---|---|---|---|---|---|",
     ]
-    for row in found.itertuples():
-        metric = column(row.metric)
-        name = _escaped(formats.location_name(names, row.location_id))
+    for row in rows.itertuples(index=False):
+        name = _escaped(row.Location)
         lines.append(
-            f"| {name} | {_escaped(metric.label)} | "
-            f"{formats.format_value(row.value, metric.unit, metric.decimals or 0)} | "
-            f"{_escaped(row.target)} | {row.since:%d %b %Y} | "
-            f"[Open {name}]({link(row.location_id)}) |"
+            f"| {name} | {_escaped(row.Metric)} | {row[2]} | {_escaped(row.Target)} | "
+            f"{row[4]:%d %b %Y} | [Open {name}]({row.Open}) |"
         )
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
+from dashboard import attention_panel
 from tests.builders import two_clinics_one_missing_infusions as build
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -52,6 +53,31 @@ def test_the_panel_lists_who_needs_attention_first_with_a_link_to_its_view(app):
     expander = at.expander[0]
     assert expander.label == "Not judged in the week of 13 Apr (4)"
     assert "Pike, contacted within 1 h: 0 requests, fewer than 10" in expander.markdown[0].value
+
+
+def test_more_rows_than_a_markdown_table_holds_go_into_a_scrollable_table(app, monkeypatch):
+    # A network's worth of rows: here the threshold is lowered, so rock's one row is "many".
+    monkeypatch.setattr(attention_panel, "MARKDOWN_ROWS", 0)
+    at = app([["*", "utilization_pct", 40, 90, 2]])
+    at.run()
+    assert not at.exception and not at.error
+    assert not [m for m in at.markdown if m.value.startswith("| Location |")]
+    assert "1 figures outside their targets at 1 locations." in at.caption[0].value
+    (table,) = [d.value for d in at.dataframe if "Outside since" in d.value.columns]
+    assert list(table.columns) == [
+        "Location",
+        "Metric",
+        "This week",
+        "Target",
+        "Outside since",
+        "Open",
+    ]
+    assert table.astype(str).values.tolist() == [
+        [
+            "Rock", "No-show rate", "15.0%", "at most 8%", "2026-04-06",
+            "?location=rock&start=2026-01-26&end=2026-04-19",
+        ]
+    ]  # fmt: skip
 
 
 def test_cards_show_the_target_of_their_pooled_figure(app):
