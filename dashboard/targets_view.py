@@ -12,7 +12,7 @@ import pandas as pd
 from dashboard import charts, formats
 from queries.attention import LOOKBACK_WEEKS, MIN_BOOKINGS, MIN_REQUESTS
 from queries.metric_definitions import column
-from queries.targets import DEFAULTS, Target, common_target, describe
+from queries.targets import DEFAULTS, Target, common_targets, describe
 
 RULES = (
     "A location needs attention on a metric once it has been outside its target for the "
@@ -59,11 +59,14 @@ def unjudged(status: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
     ]
 
 
-def card_target(effective: pd.DataFrame, metric: str, value: float | None) -> str | None:
-    """Under a card of the pooled figure: its target, and whether the figure is outside it."""
-    if effective[effective["metric"] == metric].empty:
+def card_target(
+    shared: Mapping[str, Target | None], metric: str, value: float | None
+) -> str | None:
+    """Under a card of the pooled figure: its target, and whether the figure is outside it.
+    `shared` is `common_targets` of the selection's targets."""
+    if metric not in shared:
         return None
-    target = common_target(effective, metric)
+    target = shared[metric]
     if target is None:
         return "Target: differs by location"
     text = f"Target: {describe(target, metric)}"
@@ -74,7 +77,12 @@ def card_target(effective: pd.DataFrame, metric: str, value: float | None) -> st
 
 def band(effective: pd.DataFrame, metric: str) -> charts.Band | None:
     """The target band of a trend, when every selected location has the same target."""
-    target = common_target(effective, metric)
+    return shared_band(common_targets(effective), metric)
+
+
+def shared_band(shared: Mapping[str, Target | None], metric: str) -> charts.Band | None:
+    """`band` from `common_targets` of the selection's targets, worked out before."""
+    target = shared.get(metric)
     return None if target is None else _band(target, metric)
 
 

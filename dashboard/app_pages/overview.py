@@ -4,8 +4,9 @@ import streamlit as st
 
 from dashboard import attention_panel, cards, charts, downloads, figures, formats, loaders
 from dashboard.filters import context
-from dashboard.targets_view import band
+from dashboard.targets_view import shared_band
 from dashboard.trends import OVERVIEW_TRENDS
+from queries.targets import common_targets
 
 ctx = context()
 sel = ctx.selection
@@ -13,7 +14,8 @@ query = ctx.query
 
 st.title("Overview")
 kpi_week = min(sel.latest_week, sel.last_week)
-targets = loaders.effective_targets(query)
+# Each target the selection's locations share, worked out once for the cards and the trends.
+targets = common_targets(loaders.effective_targets(query))
 if kpi_week < sel.first_week:
     st.info("No week of the selected period is over yet, so there are no weekly figures to show.")
 else:
@@ -26,7 +28,7 @@ weekly = loaders.weekly(query)
 left, right = st.columns(2)
 trends = figures.weekly_trends(
     weekly,
-    [trend._replace(band=band(targets, trend.column)) for trend in OVERVIEW_TRENDS],
+    [trend._replace(band=shared_band(targets, trend.column)) for trend in OVERVIEW_TRENDS],
     colours=ctx.colours,
     names=ctx.names,
 )
