@@ -7,7 +7,7 @@ not cached: Streamlit caches only return values. Each cache keeps at most `ENTRI
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import pandas as pd
@@ -25,6 +25,7 @@ from queries import (
     period,
     targets,
 )
+from queries.attention import LOOKBACK_WEEKS
 from queries.downloads import weekly_csv_download, weekly_xlsx_download
 from queries.report import ReportCounts, report_counts
 from queries.scope import EveryLocation, Scope
@@ -145,11 +146,21 @@ def occupied_rooms_by_weekday_hour(query: Query) -> pd.DataFrame:
 
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def recent_counts(query: Query) -> ReportCounts:
+    """The report's counts of the `LOOKBACK_WEEKS` weeks to the week starting `query.start`
+    (see `Query.of_weeks`): read once, they serve the Overview's cards (the last 13 of them)
+    and "Needs attention" (all of them)."""
+    first = query.start - timedelta(days=7 * (LOOKBACK_WEEKS - 1))
+    return _read(query.of_weeks(first, query.start), report_counts)
+
+
+@within_budget(TTL)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def kpi_summary(query: Query) -> pd.DataFrame:
     """The Overview's cards for the week starting `query.start` (see `Query.of_weeks`)."""
     return _scoped(
         query.url, query.allowed, overview.kpi_summary, locations=list(query.locations),
-        week=query.start, week_start=query.week_start,
+        week=query.start, week_start=query.week_start, counts=recent_counts(query),
     )  # fmt: skip
 
 
@@ -181,7 +192,7 @@ def attention_status(query: Query) -> pd.DataFrame:
     """What needs attention as of the week starting `query.start` (see `Query.of_weeks`)."""
     return _scoped(
         query.url, query.allowed, attention.attention_status, locations=list(query.locations),
-        week=query.start, week_start=query.week_start,
+        week=query.start, week_start=query.week_start, counts=recent_counts(query),
     )  # fmt: skip
 
 

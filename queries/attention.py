@@ -25,6 +25,8 @@ from queries.calendar_table import week_start as week_start_of
 from queries.catalog import latest_activity_date, visible_locations
 from queries.db import default_url, open_database
 from queries.metric_definitions import column, conversion_final_from
+from queries.page_filters import week_range
+from queries.report import ReportCounts
 from queries.scope import EVERYTHING, Scope
 from queries.targets import Target, describe, resolved_targets
 from queries.vocabulary import ALL
@@ -100,22 +102,31 @@ def attention_status(
     locations: Sequence[str] | None,
     week: date,
     week_start: str = "mon",
+    counts: ReportCounts | None = None,
 ) -> pd.DataFrame:
     """Every selected location and metric with a target, as of the week holding `week`:
     columns `STATUS_COLUMNS`. `judged` says whether that week counted, `reason` why not;
-    `since` is the first week of the run outside the target that made it need attention."""
+    `since` is the first week of the run outside the target that made it need attention.
+    `counts`, if given, is `report_counts` for the same scope and locations over weeks that
+    include the `LOOKBACK_WEEKS` to `week`, and the report is not read again."""
     week = week_start_of(week, week_start)
     resolved = resolved_targets(conn, scope=scope, locations=locations)
     selected = list(resolved)
     if not selected:
         return pd.DataFrame(columns=STATUS_COLUMNS)
+    start = week - timedelta(days=7 * (LOOKBACK_WEEKS - 1))
+    if counts is not None:
+        if sorted(counts.selected) != sorted(selected):
+            raise ValueError("the counts given are not of the selected locations")
+        counts = counts.of_weeks(*week_range(start, week, week_start))
     report = weekly_metrics(
         conn,
         scope=scope,
         locations=selected,
-        start=week - timedelta(days=7 * (LOOKBACK_WEEKS - 1)),
+        start=start,
         end=week,
         week_start=week_start,
+        counts=counts,
     )
     report = report[report["location_id"] != ALL]
     by_location = {loc: rows for loc, rows in report.groupby("location_id", sort=False)}

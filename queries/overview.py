@@ -7,9 +7,9 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from queries.metric_definitions import column
-from queries.page_filters import ScopeArgs
+from queries.page_filters import ScopeArgs, week_range
 from queries.period import period_metrics
-from queries.report import report_counts
+from queries.report import ReportCounts, report_counts
 from queries.vocabulary import ALL
 from queries.weekly import weekly_metrics
 
@@ -23,6 +23,8 @@ KPIS = [
     "new_patients",
     "utilization_pct",
 ]
+# The weeks before the card's week that its 12-week figure covers.
+HISTORY_WEEKS = 12
 KPI_COLUMNS = [
     "metric",
     "label",
@@ -47,20 +49,30 @@ def _plain(value) -> float | None:
 
 
 def kpi_summary(
-    conn: Connection, *, week: date, week_start: str = "mon", **chosen: Unpack[ScopeArgs]
+    conn: Connection,
+    *,
+    week: date,
+    week_start: str = "mon",
+    counts: ReportCounts | None = None,
+    **chosen: Unpack[ScopeArgs],
 ) -> pd.DataFrame:
     """The headline metrics of the pooled (`ALL`) report row for the week starting `week`, with the
     week before and the 12 weeks before it: one row per card, columns `KPI_COLUMNS`.
 
     `twelve_week` is the weekly average of a count over those 12 weeks, and for rates and the
     median the figure of the 12 weeks taken together (pooled, as the report pools locations).
+    `counts`, if given, is `report_counts` for the same locations over weeks that include these
+    13 (the Overview reads 26 once for the cards and "Needs attention"), and nothing is read.
     """
     previous = week - timedelta(days=7)
-    history_start = week - timedelta(days=7 * 12)
+    history_start = week - timedelta(days=7 * HISTORY_WEEKS)
     # One read for the 12 weeks before and the week itself: the cards read two of its weeks,
     # the averages the other twelve, pooled over those twelve.
     period = {"week_start": week_start, **chosen}
-    counts = report_counts(conn, start=history_start, end=week, **period)
+    if counts is None:
+        counts = report_counts(conn, start=history_start, end=week, **period)
+    else:
+        counts = counts.of_weeks(*week_range(history_start, week, week_start))
     report = weekly_metrics(conn, start=history_start, end=week, counts=counts, **period)
     report = report[report["location_id"] == ALL]
     recent = report[report["week_start"] >= previous].set_index("week_start")
@@ -77,7 +89,7 @@ def kpi_summary(
         value = _plain(recent.at[week, metric])
         before = _plain(recent.at[previous, metric])
         if card.kind == "count":
-            twelve = round(float(history[metric].sum()) / 12, 1)
+            twelve = round(float(history[metric].sum()) / HISTORY_WEEKS, 1)
         else:
             twelve = _plain(pooled[metric].iloc[0]) if not pooled.empty else None
         rows.append(

@@ -75,6 +75,8 @@ class ReportCounts(NamedTuple):
         weeks = self.responses["week"]
         inside = weeks.isin([week for week in weeks.cat.categories if first <= week <= last])
         kept = self.responses[inside.to_numpy()].reset_index(drop=True)
+        # Only the kept weeks as labels: each label is looked up among the kept weeks.
+        kept["week"] = kept["week"].cat.remove_unused_categories()
         return ReportCounts(first, last, self.selected, totals, kept)
 
 

@@ -61,3 +61,15 @@ def test_targets_are_read_once_for_every_period_of_the_same_locations(db_url, en
     assert no_shows[["location_id", "max"]].values.tolist() == [["rockville", 12.0]]
     no_shows = arlington[arlington["metric"] == "no_show_rate_pct"]
     assert no_shows[["location_id", "max"]].values.tolist() == [["arlington", 5.0]]
+
+
+def test_the_cards_and_needs_attention_share_one_read_of_their_weeks(db_url, reads):
+    week = loaders.Query(
+        db_url, EVERY_LOCATION, ("arlington",), date(2026, 3, 2), date(2026, 3, 2), "mon"
+    )
+    loaders.attention_status(week)
+    loaders.kpi_summary(week)
+    assert [name for name, _ in reads].count("report_counts") == 1
+    # Another scope reads for itself.
+    loaders.kpi_summary(week._replace(allowed=("arlington",)))
+    assert [name for name, _ in reads].count("report_counts") == 2
