@@ -6,6 +6,7 @@ not cached: Streamlit caches only return values. Each cache keeps at most `ENTRI
 `TTL` seconds, and all of them together at most a memory budget (dashboard/cache_budget.py).
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -31,6 +32,8 @@ from queries.report import ReportCounts, report_counts
 from queries.scope import EveryLocation, Scope
 from queries.weekly import weekly_metrics
 
+# The key under which a loader's result carries its id (`result_id`).
+RESULT_ID = "dashboard_result_id"
 TTL = 600  # seconds: an import shows within ten minutes without a restart
 ENTRIES = 64
 
@@ -92,7 +95,18 @@ def counts(query: Query) -> ReportCounts:
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly(query: Query) -> pd.DataFrame:
-    return _read(query, weekly_metrics, counts=counts(query))
+    """The weekly report, stamped with an id of its own (`result_id`): copies of one result out
+    of the cache carry the same id, a result computed again a new one."""
+    table = _read(query, weekly_metrics, counts=counts(query))
+    table.attrs[RESULT_ID] = uuid.uuid4().hex
+    return table
+
+
+def result_id(table: pd.DataFrame) -> str | None:
+    """The id `weekly` stamped on the table it returned (None for any other table): a key for
+    what is built from the table as it is, cheaper than hashing its rows. A frame made from it
+    (filtered, changed) keeps the stamp in pandas, so only the loader's own result may use it."""
+    return table.attrs.get(RESULT_ID)
 
 
 @within_budget(TTL)

@@ -73,3 +73,16 @@ def test_the_cards_and_needs_attention_share_one_read_of_their_weeks(db_url, rea
     # Another scope reads for itself.
     loaders.kpi_summary(week._replace(allowed=("arlington",)))
     assert [name for name, _ in reads].count("report_counts") == 2
+
+
+def test_a_weekly_result_keeps_its_id_out_of_the_cache_and_a_new_one_gets_another(db_url, reads):
+    query = loaders.Query(
+        db_url, EVERY_LOCATION, ("arlington",), date(2026, 3, 2), date(2026, 3, 8), "mon"
+    )
+    first, again = loaders.weekly(query), loaders.weekly(query)
+    assert first is not again
+    assert loaders.result_id(first) is not None
+    assert loaders.result_id(again) == loaders.result_id(first)
+    st.cache_data.clear()
+    assert loaders.result_id(loaders.weekly(query)) != loaders.result_id(first)
+    assert loaders.result_id(pd.DataFrame({"a": [1]})) is None
