@@ -54,6 +54,7 @@ def _trends(
     colours: Mapping[str, str],
     names: Mapping[str, str],
 ) -> tuple[go.Figure, ...]:
+    lines = charts.trend_lines(weekly)  # split once for all the trends
     return tuple(
         charts.weekly_trend(
             weekly,
@@ -64,6 +65,7 @@ def _trends(
             band=trend.band,
             colours=colours,
             names=names,
+            lines=lines,
         )
         for trend in trends
     )
