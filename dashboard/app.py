@@ -103,3 +103,4 @@ try:
     page.run()
 except SQLAlchemyError as error:
     database_problem(error)
+state.settle_long_lived_objects()

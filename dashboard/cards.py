@@ -1,5 +1,6 @@
 """The Overview's headline cards: one week's figures against the week before and the 12 before."""
 
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
@@ -8,6 +9,7 @@ import streamlit as st
 from dashboard import formats
 from dashboard.targets_view import card_target
 from queries.metric_definitions import column, conversion_final_from
+from queries.targets import Target
 from queries.vocabulary import CONVERSION_WINDOW
 
 # Four cards a row: seven side by side cut their numbers short on a laptop screen.
@@ -15,11 +17,12 @@ PER_ROW = 4
 
 
 def weekly_kpis(
-    kpis: pd.DataFrame, *, week: date, still_rising: bool, targets: pd.DataFrame
+    kpis: pd.DataFrame, *, week: date, still_rising: bool, targets: Mapping[str, Target | None]
 ) -> None:
     """Draw the cards of a `kpi_summary` table for the week starting `week`; `still_rising`: that
     week's consult conversion can still rise (dashboard/filters.py, `Selection.still_rising`);
-    under each card its target from `targets` (`queries.targets.effective_targets`)."""
+    under each card its target from `targets` (`queries.targets.common_targets` of the
+    selection's targets)."""
     final_from = conversion_final_from(week)
     st.subheader(f"Week of {week:%d %b %Y}")
     st.caption(

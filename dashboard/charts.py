@@ -162,6 +162,28 @@ def target_band(low: float | None, high: float | None, unit: str, text: str) -> 
     return Band(low, high, text)
 
 
+class TrendLines(NamedTuple):
+    """A weekly report split into the lines its trends draw (`trend_lines`): whether locations
+    are pooled, and per location its rows and their weeks as datetimes."""
+
+    pooled: bool
+    lines: list[tuple[str, np.ndarray, pd.DataFrame]]
+
+
+def trend_lines(weekly: pd.DataFrame) -> TrendLines:
+    """`weekly` split by location once, for several trends of it (the Overview draws four)."""
+    pooled = pools_locations(weekly)
+    if pooled:
+        weekly = weekly[weekly["location_id"] == NETWORK]
+    return TrendLines(
+        pooled,
+        [
+            (location_id, pd.to_datetime(rows["week_start"]).to_numpy(), rows)
+            for location_id, rows in weekly.groupby("location_id", sort=True)
+        ],
+    )
+
+
 def weekly_trend(
     weekly: pd.DataFrame,
     column: str,
@@ -172,32 +194,33 @@ def weekly_trend(
     unit: str | None = None,
     include_network: bool = True,
     band: Band | None = None,
+    lines: TrendLines | None = None,
 ) -> go.Figure:
     """One line per location (and the pooled network in black) of a weekly report column, over
     the target `band` (shaded) when one is given. The y axis is titled `unit`, by default the
-    column's unit in the metric registry.
+    column's unit in the metric registry. `lines`, if given, is `trend_lines(weekly)`.
 
     With more locations than `MAX_LOCATIONS` only the pooled line is drawn, even where
     `include_network` is False (a count's total next to the locations' own counts flattens them).
     """
     if unit is None:
         unit = metric_column(column).unit
-    pooled = pools_locations(weekly)
-    if pooled:
-        weekly = weekly[weekly["location_id"] == NETWORK]
+    if lines is None:
+        lines = trend_lines(weekly)
+    pooled = lines.pooled
     hover = (
         f"%{{fullData.name}}<br>Week of %{{x|%d %b %Y}}: "
         f"%{{y}}{'' if unit == '%' else ' '}{unit}<extra></extra>"
     )
     traces = []
-    for location_id, rows in weekly.groupby("location_id", sort=True):
+    for location_id, weeks, rows in lines.lines:
         if not (pooled or include_network or location_id != NETWORK):
             continue
         line = {"color": colours.get(location_id), "width": 3 if location_id == NETWORK else 2}
         traces.append(
             {
                 "type": "scatter",
-                "x": pd.to_datetime(rows["week_start"]).to_numpy(),
+                "x": weeks,
                 "y": rows[column].to_numpy(),
                 "mode": "lines+markers",
                 "name": line_name(names, location_id),

@@ -3,10 +3,12 @@ again without building them again.
 
 Building a plotly figure validates every property, and the Overview builds four weekly trends on
 every run: the largest part of a cached run at network scale (docs/performance.md). The cache is
-keyed by the table itself (hashing the report's rows is cheap beside building), not by the
-selection, so a figure always shows the rows it was given, whatever the loaders' caches
-did meanwhile. Figures are shared, not copied (`st.cache_resource`): nothing changes a figure after
-it is built, and `st.plotly_chart` sends a copy of it.
+keyed by the table, not by the selection, so a figure always shows the rows it was given,
+whatever the loaders' caches did meanwhile: by the id `loaders.weekly` stamps on its result
+(`loaders.result_id`; every copy of one result out of the cache carries it, a result computed
+again gets a new one), else by hashing the table's rows. Figures are shared, not copied
+(`st.cache_resource`): nothing changes a figure after it is built, and `st.plotly_chart` sends a
+copy of it.
 """
 
 from collections.abc import Mapping, Sequence
@@ -16,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts
-from dashboard.loaders import TTL
+from dashboard.loaders import TTL, result_id
 from dashboard.trends import Trend
 
 ENTRIES = 64
@@ -29,26 +31,30 @@ def weekly_trends(
     colours: Mapping[str, str],
     names: Mapping[str, str],
 ) -> tuple[go.Figure, ...]:
-    """`charts.weekly_trend` of `weekly` for each of `trends`, built once per table and options."""
+    """`charts.weekly_trend` of `weekly` for each of `trends`, built once per table and options.
+    `weekly` is `loaders.weekly`'s result as it returned it, or a table without its stamp."""
     # Only the names and colours of the lines drawn are part of the key: hashing those of every
     # location is a cost on every run.
     pooled = charts.pools_locations(weekly)
     drawn = {charts.NETWORK, *([] if pooled else weekly["location_id"].unique())}
-    return _weekly_trends(
-        weekly,
+    options = (
         tuple(trends),
         {loc: colour for loc, colour in colours.items() if loc in drawn},
         {loc: name for loc, name in names.items() if loc in drawn},
     )
+    if (stamp := result_id(weekly)) is not None:
+        # The stamp names these rows: hashing them took longer than the rest of the key.
+        return _stamped_trends(stamp, weekly, *options)
+    return _weekly_trends(weekly, *options)
 
 
-@st.cache_resource(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def _weekly_trends(
+def _trends(
     weekly: pd.DataFrame,
     trends: tuple[Trend, ...],
     colours: Mapping[str, str],
     names: Mapping[str, str],
 ) -> tuple[go.Figure, ...]:
+    lines = charts.trend_lines(weekly)  # split once for all the trends
     return tuple(
         charts.weekly_trend(
             weekly,
@@ -59,6 +65,30 @@ def _weekly_trends(
             band=trend.band,
             colours=colours,
             names=names,
+            lines=lines,
         )
         for trend in trends
     )
+
+
+@st.cache_resource(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _weekly_trends(
+    weekly: pd.DataFrame,
+    trends: tuple[Trend, ...],
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+) -> tuple[go.Figure, ...]:
+    return _trends(weekly, trends, colours, names)
+
+
+# `_weekly` is left out of the key (Streamlit skips arguments named with a leading underscore):
+# `stamp` stands for it.
+@st.cache_resource(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _stamped_trends(
+    stamp: str,
+    _weekly: pd.DataFrame,
+    trends: tuple[Trend, ...],
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+) -> tuple[go.Figure, ...]:
+    return _trends(_weekly, trends, colours, names)

@@ -6,8 +6,9 @@ not cached: Streamlit caches only return values. Each cache keeps at most `ENTRI
 `TTL` seconds, and all of them together at most a memory budget (dashboard/cache_budget.py).
 """
 
+import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import pandas as pd
@@ -25,11 +26,14 @@ from queries import (
     period,
     targets,
 )
+from queries.attention import LOOKBACK_WEEKS
 from queries.downloads import weekly_csv_download, weekly_xlsx_download
 from queries.report import ReportCounts, report_counts
 from queries.scope import EveryLocation, Scope
 from queries.weekly import weekly_metrics
 
+# The key under which a loader's result carries its id (`result_id`).
+RESULT_ID = "dashboard_result_id"
 TTL = 600  # seconds: an import shows within ten minutes without a restart
 ENTRIES = 64
 
@@ -91,7 +95,18 @@ def counts(query: Query) -> ReportCounts:
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly(query: Query) -> pd.DataFrame:
-    return _read(query, weekly_metrics, counts=counts(query))
+    """The weekly report, stamped with an id of its own (`result_id`): copies of one result out
+    of the cache carry the same id, a result computed again a new one."""
+    table = _read(query, weekly_metrics, counts=counts(query))
+    table.attrs[RESULT_ID] = uuid.uuid4().hex
+    return table
+
+
+def result_id(table: pd.DataFrame) -> str | None:
+    """The id `weekly` stamped on the table it returned (None for any other table): a key for
+    what is built from the table as it is, cheaper than hashing its rows. A frame made from it
+    (filtered, changed) keeps the stamp in pandas, so only the loader's own result may use it."""
+    return table.attrs.get(RESULT_ID)
 
 
 @within_budget(TTL)
@@ -145,11 +160,21 @@ def occupied_rooms_by_weekday_hour(query: Query) -> pd.DataFrame:
 
 @within_budget(TTL)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def recent_counts(query: Query) -> ReportCounts:
+    """The report's counts of the `LOOKBACK_WEEKS` weeks to the week starting `query.start`
+    (see `Query.of_weeks`): read once, they serve the Overview's cards (the last 13 of them)
+    and "Needs attention" (all of them)."""
+    first = query.start - timedelta(days=7 * (LOOKBACK_WEEKS - 1))
+    return _read(query.of_weeks(first, query.start), report_counts)
+
+
+@within_budget(TTL)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def kpi_summary(query: Query) -> pd.DataFrame:
     """The Overview's cards for the week starting `query.start` (see `Query.of_weeks`)."""
     return _scoped(
         query.url, query.allowed, overview.kpi_summary, locations=list(query.locations),
-        week=query.start, week_start=query.week_start,
+        week=query.start, week_start=query.week_start, counts=recent_counts(query),
     )  # fmt: skip
 
 
@@ -181,7 +206,7 @@ def attention_status(query: Query) -> pd.DataFrame:
     """What needs attention as of the week starting `query.start` (see `Query.of_weeks`)."""
     return _scoped(
         query.url, query.allowed, attention.attention_status, locations=list(query.locations),
-        week=query.start, week_start=query.week_start,
+        week=query.start, week_start=query.week_start, counts=recent_counts(query),
     )  # fmt: skip
 
 

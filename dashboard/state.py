@@ -1,5 +1,6 @@
 """Process-wide resources: the one engine per database URL, the demo-data bootstrap, the scope."""
 
+import gc
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -58,3 +59,17 @@ def ensure_demo_data(engine: Engine, progress: Callable[[float, str], None]) -> 
             return False
         generate_database(engine, today=date.today(), progress=progress)
         return True
+
+
+@st.cache_resource(show_spinner=False)
+def settle_long_lived_objects() -> bool:
+    """Once per process, after its first complete run: move every object alive then (modules,
+    the libraries' tables, the engine) out of the cyclic garbage collector's reach (`gc.freeze`).
+
+    A full collection walks every tracked object, and with the app loaded one held the
+    interpreter for a sixth of a second, stalling every view in flight. These objects live as
+    long as the process, so walking them finds nothing; the first run leaves almost no cyclic
+    garbage to keep (docs/performance.md). Objects made later are collected as before.
+    """
+    gc.freeze()
+    return True

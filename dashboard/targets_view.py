@@ -13,7 +13,7 @@ from dashboard import charts, formats
 from dashboard.trends import OVERVIEW_TRENDS, Trend
 from queries.attention import LOOKBACK_WEEKS, MIN_BOOKINGS, MIN_REQUESTS
 from queries.metric_definitions import column
-from queries.targets import DEFAULTS, Target, common_target, describe
+from queries.targets import DEFAULTS, Target, common_targets, describe
 
 RULES = (
     "A location needs attention on a metric once it has been outside its target for the "
@@ -81,11 +81,14 @@ def unjudged(status: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
     ]
 
 
-def card_target(effective: pd.DataFrame, metric: str, value: float | None) -> str | None:
-    """Under a card of the pooled figure: its target, and whether the figure is outside it."""
-    if effective[effective["metric"] == metric].empty:
+def card_target(
+    shared: Mapping[str, Target | None], metric: str, value: float | None
+) -> str | None:
+    """Under a card of the pooled figure: its target, and whether the figure is outside it.
+    `shared` is `common_targets` of the selection's targets."""
+    if metric not in shared:
         return None
-    target = common_target(effective, metric)
+    target = shared[metric]
     if target is None:
         return "Target: differs by location"
     text = f"Target: {describe(target, metric)}"
@@ -96,16 +99,21 @@ def card_target(effective: pd.DataFrame, metric: str, value: float | None) -> st
 
 def band(effective: pd.DataFrame, metric: str) -> charts.Band | None:
     """The target band of a trend, when every selected location has the same target."""
-    target = common_target(effective, metric)
+    return shared_band(common_targets(effective), metric)
+
+
+def shared_band(shared: Mapping[str, Target | None], metric: str) -> charts.Band | None:
+    """`band` from `common_targets` of the selection's targets, worked out before."""
+    target = shared.get(metric)
     return None if target is None else _band(target, metric)
 
 
 def banded_trends(
-    effective: pd.DataFrame, trends: Sequence[Trend] = OVERVIEW_TRENDS
+    shared: Mapping[str, Target | None], trends: Sequence[Trend] = OVERVIEW_TRENDS
 ) -> list[Trend]:
-    """The trends, each over its band where the locations share a target: the Overview's charts
-    and the weekly e-mail's picture."""
-    return [trend._replace(band=band(effective, trend.column)) for trend in trends]
+    """The trends, each over its band where the locations share a target (`common_targets`):
+    the Overview's charts and the weekly e-mail's picture."""
+    return [trend._replace(band=shared_band(shared, trend.column)) for trend in trends]
 
 
 def default_band(metric: str) -> charts.Band:

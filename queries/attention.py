@@ -24,11 +24,11 @@ from queries.calendar_table import latest_complete_week
 from queries.calendar_table import week_start as week_start_of
 from queries.catalog import latest_activity_date, visible_locations
 from queries.db import default_url, open_database
-from queries.metric_definitions import column, conversion_final_from
+from queries.metric_definitions import WEEKLY_COLUMN_NAMES, column, conversion_final_from
+from queries.page_filters import week_range
+from queries.report import ReportCounts, metrics_columns, report_counts
 from queries.scope import EVERYTHING, Scope
 from queries.targets import Target, describe, resolved_targets
-from queries.vocabulary import ALL
-from queries.weekly import weekly_metrics
 
 # How far back a run outside a target is followed: a run longer than this shows as starting here.
 LOOKBACK_WEEKS = 26
@@ -100,28 +100,39 @@ def attention_status(
     locations: Sequence[str] | None,
     week: date,
     week_start: str = "mon",
+    counts: ReportCounts | None = None,
 ) -> pd.DataFrame:
     """Every selected location and metric with a target, as of the week holding `week`:
     columns `STATUS_COLUMNS`. `judged` says whether that week counted, `reason` why not;
-    `since` is the first week of the run outside the target that made it need attention."""
+    `since` is the first week of the run outside the target that made it need attention.
+    `counts`, if given, is `report_counts` for the same scope and locations over weeks that
+    include the `LOOKBACK_WEEKS` to `week`, and the report is not read again."""
     week = week_start_of(week, week_start)
     resolved = resolved_targets(conn, scope=scope, locations=locations)
     selected = list(resolved)
     if not selected:
         return pd.DataFrame(columns=STATUS_COLUMNS)
-    report = weekly_metrics(
-        conn,
-        scope=scope,
-        locations=selected,
-        start=week - timedelta(days=7 * (LOOKBACK_WEEKS - 1)),
-        end=week,
-        week_start=week_start,
-    )
-    report = report[report["location_id"] != ALL]
-    by_location = {loc: rows for loc, rows in report.groupby("location_id", sort=False)}
+    start = week - timedelta(days=7 * (LOOKBACK_WEEKS - 1))
+    if counts is None:
+        counts = report_counts(
+            conn, scope=scope, locations=selected, start=start, end=week, week_start=week_start
+        )
+    else:
+        if sorted(counts.selected) != sorted(selected):
+            raise ValueError("the counts given are not of the selected locations")
+        counts = counts.of_weeks(*week_range(start, week, week_start))
+    # The weekly report's rows (queries/weekly.py) as plain values, without building its frame:
+    # week by week, each week's locations in `counts.selected` order, then ALL.
+    columns = metrics_columns(counts)
+    values = {name: columns[name].tolist() for name in WEEKLY_COLUMN_NAMES}
+    places = len(counts.selected) + 1
+    at = {location_id: n for n, location_id in enumerate(counts.selected)}
     rows = []
     for location_id, by_metric in resolved.items():
-        weeks = by_location[location_id].sort_values("week_start").to_dict("records")
+        weeks = [
+            {name: values[name][row] for name in WEEKLY_COLUMN_NAMES}
+            for row in range(at[location_id], len(values["location_id"]), places)
+        ]
         for metric, (target, _source) in by_metric.items():
             rows.append([location_id, metric, *_follow(weeks, metric, target, week)])
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)

@@ -3,15 +3,13 @@
 from datetime import date, timedelta
 from typing import Unpack
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 from queries.metric_definitions import column
-from queries.page_filters import ScopeArgs
-from queries.period import period_metrics
-from queries.report import report_counts
-from queries.vocabulary import ALL
-from queries.weekly import weekly_metrics
+from queries.page_filters import ScopeArgs, week_range
+from queries.report import ReportCounts, metrics_columns, report_counts
 
 # The cards, in order; label, unit and direction come from the metric registry.
 KPIS = [
@@ -23,6 +21,8 @@ KPIS = [
     "new_patients",
     "utilization_pct",
 ]
+# The weeks before the card's week that its 12-week figure covers.
+HISTORY_WEEKS = 12
 KPI_COLUMNS = [
     "metric",
     "label",
@@ -47,39 +47,48 @@ def _plain(value) -> float | None:
 
 
 def kpi_summary(
-    conn: Connection, *, week: date, week_start: str = "mon", **chosen: Unpack[ScopeArgs]
+    conn: Connection,
+    *,
+    week: date,
+    week_start: str = "mon",
+    counts: ReportCounts | None = None,
+    **chosen: Unpack[ScopeArgs],
 ) -> pd.DataFrame:
     """The headline metrics of the pooled (`ALL`) report row for the week starting `week`, with the
     week before and the 12 weeks before it: one row per card, columns `KPI_COLUMNS`.
 
     `twelve_week` is the weekly average of a count over those 12 weeks, and for rates and the
     median the figure of the 12 weeks taken together (pooled, as the report pools locations).
+    `counts`, if given, is `report_counts` for the same locations over weeks that include these
+    13 (the Overview reads 26 once for the cards and "Needs attention"), and nothing is read.
     """
-    previous = week - timedelta(days=7)
-    history_start = week - timedelta(days=7 * 12)
+    history_start = week - timedelta(days=7 * HISTORY_WEEKS)
     # One read for the 12 weeks before and the week itself: the cards read two of its weeks,
     # the averages the other twelve, pooled over those twelve.
     period = {"week_start": week_start, **chosen}
-    counts = report_counts(conn, start=history_start, end=week, **period)
-    report = weekly_metrics(conn, start=history_start, end=week, counts=counts, **period)
-    report = report[report["location_id"] == ALL]
-    recent = report[report["week_start"] >= previous].set_index("week_start")
-    history = report[report["week_start"] < week]
+    if counts is None:
+        counts = report_counts(conn, start=history_start, end=week, **period)
+    else:
+        counts = counts.of_weeks(*week_range(history_start, week, week_start))
+    if not counts.selected:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    # The report core's columns as weekly_metrics and period_metrics lay them out, read where
+    # the cards need them without building those tables: each week's rows end with the pooled
+    # ALL row, and the card's week is the last.
+    places = len(counts.selected) + 1
+    weekly = metrics_columns(counts)
     twelve_weeks = counts.of_weeks(counts.first, counts.last - timedelta(days=7))
-    pooled = period_metrics(conn, start=history_start, end=previous, counts=twelve_weeks, **period)
-    pooled = pooled[pooled["location_id"] == ALL]
+    pooled = metrics_columns(twelve_weeks, whole_period=True)
 
     rows = []
     for metric in KPIS:
-        if recent.empty:
-            break
         card = column(metric)
-        value = _plain(recent.at[week, metric])
-        before = _plain(recent.at[previous, metric])
+        weeks = np.asarray(weekly[metric])[places - 1 :: places]
+        value, before = _plain(weeks[-1]), _plain(weeks[-2])
         if card.kind == "count":
-            twelve = round(float(history[metric].sum()) / 12, 1)
+            twelve = round(float(weeks[:-1].sum()) / HISTORY_WEEKS, 1)
         else:
-            twelve = _plain(pooled[metric].iloc[0]) if not pooled.empty else None
+            twelve = _plain(np.asarray(pooled[metric])[-1])
         rows.append(
             [
                 metric,

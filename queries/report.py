@@ -75,6 +75,8 @@ class ReportCounts(NamedTuple):
         weeks = self.responses["week"]
         inside = weeks.isin([week for week in weeks.cat.categories if first <= week <= last])
         kept = self.responses[inside.to_numpy()].reset_index(drop=True)
+        # Only the kept weeks as labels: each label is looked up among the kept weeks.
+        kept["week"] = kept["week"].cat.remove_unused_categories()
         return ReportCounts(first, last, self.selected, totals, kept)
 
 
@@ -127,9 +129,17 @@ def metrics_table(
     """
     if counts is None:
         counts = report_counts(conn, week_start=week_start, **period)
+    columns = metrics_columns(counts, whole_period=whole_period)
+    return pd.DataFrame(columns, columns=list(WEEKLY_COLUMN_NAMES))
+
+
+def metrics_columns(counts: ReportCounts, *, whole_period: bool = False) -> dict[str, Sequence]:
+    """`metrics_table`'s columns by name, rows in its order, before they become a frame: callers
+    that read a few values of them (the Overview's cards, "Needs attention") skip building one.
+    """
     if not counts.selected:
         nothing = np.zeros(0, "int64")
-        return _frame([], [], dict.fromkeys(SUMMED_COUNTS, nothing), nothing)
+        return _columns([], [], dict.fromkeys(SUMMED_COUNTS, nothing), nothing)
     totals, buckets = counts.totals, counts.weeks
     if whole_period:
         totals, buckets = totals.sum(axis=0, keepdims=True), [counts.first]
@@ -138,7 +148,7 @@ def metrics_table(
     summed = table.reshape(-1, len(SUMMED_COUNTS))
     places = [*counts.selected, ALL]
     twice = _twice_medians(counts, len(buckets), whole_period).reshape(-1)
-    return _frame(
+    return _columns(
         [day for day in buckets for _ in places],
         places * len(buckets),
         {name: summed[:, n] for n, name in enumerate(SUMMED_COUNTS)},
@@ -305,12 +315,12 @@ def _positions(labels: pd.Series, at: dict) -> np.ndarray:
     return lookup[labels.cat.codes.to_numpy()]
 
 
-def _frame(
+def _columns(
     week_days: list[date], places: list[str], summed: dict[str, np.ndarray], twice: np.ndarray
-) -> pd.DataFrame:
+) -> dict[str, Sequence]:
     """The report's columns, each computed for every row at once by the registry's formula from
     the summed counts; the median from twice its seconds (-1: none)."""
-    columns: dict = {
+    columns: dict[str, Sequence] = {
         "week_start": pd.Series(week_days, dtype=object),
         "location_id": pd.Series(places, dtype=object),
     }
@@ -323,4 +333,4 @@ def _frame(
             columns[metric.name] = np.asarray(metric.values(summed), dtype="int64")
         else:
             columns[metric.name] = np.asarray(metric.values(summed), dtype="float64")
-    return pd.DataFrame(columns, columns=list(WEEKLY_COLUMN_NAMES))
+    return columns

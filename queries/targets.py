@@ -6,9 +6,10 @@ in the same transaction, whether a file or the Targets page sent them.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select
 
@@ -107,13 +108,26 @@ def effective_targets(
 ) -> pd.DataFrame:
     """The target that applies to each selected location and metric that has one: columns
     `EFFECTIVE_COLUMNS`, `source` being "location", "*" or "default"."""
-    rows = []
-    resolved = resolved_targets(conn, scope=scope, locations=locations)
-    for location_id, by_metric in resolved.items():
-        for metric, (target, source) in by_metric.items():
-            rows.append([location_id, metric, target.min, target.max, target.weeks, source])
-    frame = pd.DataFrame(rows, columns=EFFECTIVE_COLUMNS)
-    return frame.astype({"min": "float64", "max": "float64", "weeks": "int64"})
+    rows = [
+        (location_id, metric, target, source)
+        for location_id, by_metric in resolved_targets(
+            conn, scope=scope, locations=locations
+        ).items()
+        for metric, (target, source) in by_metric.items()
+    ]
+    # Each column in its final dtype: a frame of objects converted with `astype` cost more than
+    # the read.
+    return pd.DataFrame(
+        {
+            "location_id": pd.Series([row[0] for row in rows], dtype=object),
+            "metric": pd.Series([row[1] for row in rows], dtype=object),
+            "min": np.array([row[2].min for row in rows], dtype="float64"),
+            "max": np.array([row[2].max for row in rows], dtype="float64"),
+            "weeks": np.array([row[2].weeks for row in rows], dtype="int64"),
+            "source": pd.Series([row[3] for row in rows], dtype=object),
+        },
+        columns=EFFECTIVE_COLUMNS,
+    )
 
 
 def resolved_targets(
@@ -125,27 +139,34 @@ def resolved_targets(
         location_condition(locations_table.c.location_id, scope=scope, locations=locations)
     )
     selected = sorted(conn.scalars(stmt))
-    return resolve(_stored(conn, selected), selected)
+    t = targets.c
+    # Plain rows, no frame: every new selection resolves its targets, and a frame's
+    # construction, sorting and conversions cost more than the rows.
+    rows = conn.execute(
+        select(t.location_id, t.metric, t.min_value, t.max_value, t.weeks).where(
+            t.location_id.in_([EVERY_LOCATION_ROW, *selected])
+        )
+    )
+    stored = {
+        (location_id, metric): Target(min=_bound(low), max=_bound(high), weeks=int(weeks))
+        for location_id, metric, low, high, weeks in rows
+    }
+    return resolve(stored, selected)
 
 
 def resolve(
-    stored: pd.DataFrame, location_ids: Iterable[str]
+    stored: Mapping[tuple[str, str], Target], location_ids: Iterable[str]
 ) -> dict[str, dict[str, tuple[Target, str]]]:
-    """Per location, per metric: the target that applies and where it comes from."""
-    rows = {
-        (row.location_id, row.metric): Target(
-            min=_bound(row.min), max=_bound(row.max), weeks=int(row.weeks)
-        )
-        for row in stored.itertuples()
-    }
+    """Per location, per metric: the target that applies and where it comes from. `stored`
+    holds the stored rows by (location or `*`, metric)."""
     resolved: dict[str, dict[str, tuple[Target, str]]] = {}
     for location_id in location_ids:
         by_metric = {}
         for metric in TARGET_METRICS:
-            if (location_id, metric) in rows:
-                by_metric[metric] = (rows[(location_id, metric)], "location")
-            elif (EVERY_LOCATION_ROW, metric) in rows:
-                by_metric[metric] = (rows[(EVERY_LOCATION_ROW, metric)], EVERY_LOCATION_ROW)
+            if (location_id, metric) in stored:
+                by_metric[metric] = (stored[(location_id, metric)], "location")
+            elif (EVERY_LOCATION_ROW, metric) in stored:
+                by_metric[metric] = (stored[(EVERY_LOCATION_ROW, metric)], EVERY_LOCATION_ROW)
             elif metric in DEFAULTS:
                 by_metric[metric] = (DEFAULTS[metric], "default")
         resolved[location_id] = by_metric
@@ -159,15 +180,26 @@ def _bound(value) -> float | None:
 def common_target(effective: pd.DataFrame, metric: str) -> Target | None:
     """The target of `metric` when every location of `effective` has the same one, else None
     (a pooled figure has no one target when its locations' targets differ)."""
-    rows = effective[effective["metric"] == metric]
-    if rows.empty or len(rows) != effective["location_id"].nunique():
-        return None
-    # Compared column by column, not row by row: a card's target is looked up on every view.
-    bounds = rows[["min", "max", "weeks"]]
-    if (bounds.nunique(dropna=False) > 1).any():
-        return None
-    first = bounds.iloc[0]
-    return Target(min=_bound(first["min"]), max=_bound(first["max"]), weeks=int(first["weeks"]))
+    return common_targets(effective).get(metric)
+
+
+def common_targets(effective: pd.DataFrame) -> dict[str, Target | None]:
+    """`common_target` of every metric `effective` has a row for, in one pass over its rows: a
+    page works out each target once, not by filtering the frame for every card and chart."""
+    locations = effective["location_id"].nunique()
+    found: dict[str, set[Target]] = {}
+    rows: dict[str, int] = {}
+    for metric, low, high, weeks in zip(
+        effective["metric"], effective["min"], effective["max"], effective["weeks"], strict=True
+    ):
+        target = Target(min=_bound(low), max=_bound(high), weeks=int(weeks))
+        found.setdefault(metric, set()).add(target)
+        rows[metric] = rows.get(metric, 0) + 1
+    shared: dict[str, Target | None] = {}
+    for metric, targets_of_metric in found.items():
+        alike = len(targets_of_metric) == 1 and rows[metric] == locations
+        shared[metric] = next(iter(targets_of_metric)) if alike else None
+    return shared
 
 
 def outside_targets(table: pd.DataFrame, effective: pd.DataFrame) -> pd.DataFrame:
@@ -179,7 +211,7 @@ def outside_targets(table: pd.DataFrame, effective: pd.DataFrame) -> pd.DataFram
         (row.location_id, row.metric): Target(min=_bound(row.min), max=_bound(row.max))
         for row in effective.itertuples()
     }
-    shared = {metric: common_target(effective, metric) for metric in set(effective["metric"])}
+    shared = common_targets(effective)
     for index, row in table.iterrows():
         for metric in table.columns:
             if metric == "location_id" or pd.isna(row[metric]):

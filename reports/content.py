@@ -22,7 +22,7 @@ from queries.downloads import (
 )
 from queries.metric_definitions import conversion_final_from
 from queries.overview import kpi_summary
-from queries.targets import effective_targets
+from queries.targets import common_targets, effective_targets
 from queries.weekly import weekly_metrics
 from reports.chart import trends_png
 from reports.recipients import Recipient
@@ -126,7 +126,9 @@ def weekly_content(
             frame,
             names=recipient.names,
             colours=location_colours(ids, chosen=ids),
-            trends=banded_trends(effective_targets(conn, scope=recipient.scope, locations=ids)),
+            trends=banded_trends(
+                common_targets(effective_targets(conn, scope=recipient.scope, locations=ids))
+            ),
         ),
         attachments=(csv, xlsx),
         conversion_final_from=final_from if selection.still_rising(week) else None,

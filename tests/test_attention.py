@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from queries.attention import attention_status, main, needs_attention
+from queries.report import report_counts
 from queries.scope import EVERYTHING, Scope
 from queries.targets import TARGET_COLUMNS, effective_targets, replace_targets
 from tests.builders import add_capacity, add_location, add_week_of_bookings, refresh_all
@@ -29,6 +30,12 @@ def open_location(conn, location_id: str, opened_on: date | None = None) -> None
 
 def no_show(conn, week: date, locations=None, scope=EVERYTHING) -> dict:
     status = attention_status(conn, scope=scope, locations=locations, week=week)
+    # The dashboard hands it the counts of more weeks, read once with the cards': the same list.
+    counts = report_counts(
+        conn, scope=scope, locations=locations, start=week - timedelta(weeks=30), end=week
+    )
+    shared = attention_status(conn, scope=scope, locations=locations, week=week, counts=counts)
+    pd.testing.assert_frame_equal(shared, status)
     rows = status[status["metric"] == "no_show_rate_pct"]
     return {row["location_id"]: row for row in rows.to_dict("records")}
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+import streamlit as st
 
 from dashboard import loaders
 from data.load import import_files
@@ -52,3 +53,28 @@ def test_targets_are_read_once_for_every_period_of_the_same_locations(db_url, en
     assert no_shows[["location_id", "max"]].values.tolist() == [["rockville", 12.0]]
     no_shows = arlington[arlington["metric"] == "no_show_rate_pct"]
     assert no_shows[["location_id", "max"]].values.tolist() == [["arlington", 5.0]]
+
+
+def test_the_cards_and_needs_attention_share_one_read_of_their_weeks(db_url, reads):
+    week = loaders.Query(
+        db_url, EVERY_LOCATION, ("arlington",), date(2026, 3, 2), date(2026, 3, 2), "mon"
+    )
+    loaders.attention_status(week)
+    loaders.kpi_summary(week)
+    assert [name for name, _ in reads].count("report_counts") == 1
+    # Another scope reads for itself.
+    loaders.kpi_summary(week._replace(allowed=("arlington",)))
+    assert [name for name, _ in reads].count("report_counts") == 2
+
+
+def test_a_weekly_result_keeps_its_id_out_of_the_cache_and_a_new_one_gets_another(db_url, reads):
+    query = loaders.Query(
+        db_url, EVERY_LOCATION, ("arlington",), date(2026, 3, 2), date(2026, 3, 8), "mon"
+    )
+    first, again = loaders.weekly(query), loaders.weekly(query)
+    assert first is not again
+    assert loaders.result_id(first) is not None
+    assert loaders.result_id(again) == loaders.result_id(first)
+    st.cache_data.clear()
+    assert loaders.result_id(loaders.weekly(query)) != loaders.result_id(first)
+    assert loaders.result_id(pd.DataFrame({"a": [1]})) is None

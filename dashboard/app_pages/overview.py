@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import attention_panel, cards, charts, downloads, figures, formats, loaders
 from dashboard.filters import context
 from dashboard.targets_view import banded_trends
+from queries.targets import common_targets
 
 ctx = context()
 sel = ctx.selection
@@ -12,7 +13,8 @@ query = ctx.query
 
 st.title("Overview")
 kpi_week = min(sel.latest_week, sel.last_week)
-targets = loaders.effective_targets(query)
+# Each target the selection's locations share, worked out once for the cards and the trends.
+targets = common_targets(loaders.effective_targets(query))
 # The week's panel and cards stand above the trends but are filled last: the browser loads its
 # chart and table code while they are computed, which is what a first view waits for.
 headline = st.container()
