@@ -4,7 +4,8 @@ Row by row, an indexed table costs a B-tree update per index for every row. So t
 secondary indexes (and PostgreSQL's keys) are dropped first and built once, sorted, by `finish`.
 Bookings, whose sequence numbers would cost a second write of most rows, go to an unindexed
 staging table (COPY on PostgreSQL, executemany on SQLite) that `finish` moves in with them by
-one `INSERT ... SELECT` (on SQLite, joined to the numbers computed first into a narrow table).
+one `INSERT ... SELECT` (on SQLite, joined to the numbers counted in numpy from the chunks as
+they were staged, `data.sequence_numbers`).
 Consultations go straight into their table, and `finish` marks the few that converted by one
 UPDATE before indexing. On SQLite, whose primary key stays, rows out of key order are staged
 as well and moved in sorted by key. A rollback undoes all of it.
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    Integer,
     Select,
     Table,
     insert,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from data.sequence_numbers import StagedSequences
 from queries.temporary_tables import create_empty, temporary_table
 
 # SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative).
@@ -46,16 +49,18 @@ PG_IMPORT_SETTINGS = (
     "SET LOCAL maintenance_work_mem = '512MB'",
     "SET LOCAL jit = off",
 )
-BATCH_ROWS = 10_000
+# The staging table's row number on SQLite (its rowid), in the order the rows were written.
+STAGED_ROW = "staged_row"
 
 
 class Derived(NamedTuple):
     """Columns computed for staged rows, in the two forms the dialects move fastest."""
 
-    # The derived columns of every row of the staging table, for one INSERT ... SELECT.
+    # PostgreSQL: the derived columns of every row of the staging table, for one INSERT ... SELECT.
     columns: Callable[[Table], list[ColumnElement]]
-    # The key and derived columns of the rows that have values (the others get NULL).
-    rows: Callable[[Table], Select]
+    # SQLite: counts them from the chunks as they are staged, and writes the rows that have
+    # values to a table keyed by staging row (the others get NULL): `data.sequence_numbers`.
+    counted: Callable[[], StagedSequences]
 
 
 AfterLoad = Callable[[Connection], None]
@@ -128,12 +133,19 @@ class BulkLoad:
         self.last_key: object = None
         self.in_key_order = True
         self.staging: Table | None = None
+        # SQLite numbers the staged rows from 1 in the order written (`STAGED_ROW`), and counts
+        # the derived values from the chunks as they go by.
+        self.counted = None
+        if derived is not None and conn.dialect.name == "sqlite":
+            self.counted = derived.counted()
         if derived is not None:
             self._stage(names)
 
     def _stage(self, names: list[str]) -> None:
+        numbered = [Column(STAGED_ROW, Integer, primary_key=True)] if self.counted else []
         self.staging = temporary_table(
             "bulk_staging_" + self.table.name,
+            *numbered,
             *(Column(name, self.table.c[name].type) for name in names),
         )
         create_empty(self.conn, self.staging)
@@ -148,15 +160,23 @@ class BulkLoad:
         target = self.table if self.staging is None else self.staging
         if self.conn.dialect.name == "postgresql":
             _copy_csv(self.conn, target.name, frame)
-        else:
-            statement = insert(target).compile(
-                dialect=self.conn.dialect, column_keys=list(frame.columns)
-            )
-            order = [list(frame.columns).index(name) for name in statement.positiontup]
-            columns = [values(frame[name]) for name in frame.columns]
-            for start in range(0, len(frame), BATCH_ROWS):
-                chunk = [columns[i][start : start + BATCH_ROWS] for i in order]
-                self.conn.exec_driver_sql(statement.string, list(zip(*chunk, strict=True)))
+            self.rows += len(frame)
+            return
+        names = list(frame.columns)
+        columns = [values(frame[name]) for name in names]
+        if self.counted is not None:
+            self.counted.add(frame)
+            names.append(STAGED_ROW)
+            columns.append(range(self.rows + 1, self.rows + len(frame) + 1))
+        statement = insert(target).compile(dialect=self.conn.dialect, column_keys=names)
+        order = [names.index(name) for name in statement.positiontup]
+        # The driver's own executemany over the rows as they are zipped: no list of all the
+        # rows is built, and each tuple is freed once it is written.
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(statement.string, zip(*(columns[i] for i in order), strict=True))
+        finally:
+            cursor.close()
         self.rows += len(frame)
 
     def _in_key_order(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -202,9 +222,9 @@ class BulkLoad:
         """Staged rows into the table with their derived columns, by the dialect's faster way.
 
         PostgreSQL moves them with one window over whole rows, which also leaves them in the
-        patient index's order. SQLite sorts whole rows for a window slowly, so it computes the
-        numbers from a few columns into a narrow table keyed like ours (WITHOUT ROWID, filled
-        in key order) and joins them to the staged rows (docs/performance.md).
+        patient index's order. SQLite sorts on disk for a window slowly, so the numbers were
+        counted in numpy as the chunks were staged; they go to a narrow table keyed by staging
+        row, joined to the staged rows in the move (docs/performance.md).
         """
         staged = self.staging
         if self.conn.dialect.name != "sqlite":
@@ -213,28 +233,13 @@ class BulkLoad:
             self._insert(source, [column.name for column in derived])
             staged.drop(self.conn)
             return
-        ranked = self.derived.rows(staged).subquery()
-        key = self.key
-        numbers = temporary_table(
-            "bulk_derived_" + self.table.name,
-            *(
-                Column(column.name, self.table.c[column.name].type, primary_key=column.name == key)
-                for column in ranked.columns
-            ),
-            sqlite_with_rowid=False,
-        )
-        create_empty(self.conn, numbers)
-        self.conn.execute(
-            insert(numbers).from_select(
-                list(ranked.columns.keys()), select(ranked).order_by(ranked.c[key])
-            )
-        )
-        derived = [column for column in numbers.columns if column.name != key]
+        numbers = self.counted.write(self.conn, staged, staged.c[STAGED_ROW], staged.c[self.key])
+        derived = [column for column in numbers.columns if column.name != STAGED_ROW]
         source = select(*(staged.c[name] for name in self.names), *derived).select_from(
-            staged.outerjoin(numbers, numbers.c[key] == staged.c[key])
+            staged.outerjoin(numbers, numbers.c[STAGED_ROW] == staged.c[STAGED_ROW])
         )
         if not self.in_key_order:
-            source = source.order_by(staged.c[key])
+            source = source.order_by(staged.c[self.key])
         self._insert(source, [column.name for column in derived])
         staged.drop(self.conn)
         numbers.drop(self.conn)
