@@ -1,22 +1,21 @@
-"""Bookings' sequence numbers for a SQLite bulk load, counted in numpy from the staged chunks.
+"""Bookings' sequence numbers for a bulk load, counted in numpy from the staged chunks.
 
 The numbers are those of `queries.derived.sequence_columns`: a completed booking's position among
 its patient's completed bookings (`completed_seq`) and, for an `initial` one, among the patient's
 completed initial bookings (`initial_seq`), both in `starts_at`, `booking_id` order. A bulk load
 writes into an empty table, so every booking that counts is in the file: each chunk gives its
 completed rows' patient, start and kind as it is staged (a few bytes a row, the patient refs once
-each), and `write` numbers them all at the end with one sort. SQLite's window over the staged rows
-sorted them on disk, the slowest statement of the load (docs/performance.md).
+each), and `numbers` numbers them all at the end with one sort. A window over the staged rows in
+the database sorted whole rows, the slowest statement of the load (docs/performance.md).
 """
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Column, Connection, Integer, Table, bindparam, insert, select
 
-from queries.temporary_tables import create_empty, temporary_table
-
-# Bound parameters per statement when the ids of tied bookings are read back.
-ID_BATCH = 5000
+# The staging table's row number, from 1 in the order the rows were written.
+STAGED_ROW = "staged_row"
 
 
 class StagedSequences:
@@ -42,11 +41,11 @@ class StagedSequences:
         self.parts.append((row, numbered[codes], starts, initial))
         self.rows += len(frame)
 
-    def write(self, conn: Connection, staging: Table, row: Column, key: Column) -> Table:
-        """A temporary table of (staging row, completed_seq, initial_seq) for the completed rows.
+    def numbers(self, in_key_order: Callable[[np.ndarray], np.ndarray]) -> pd.DataFrame:
+        """`STAGED_ROW`, `completed_seq` and `initial_seq` of the completed rows, by staged row.
 
-        Bookings of one patient with equal starts are put in `booking_id` order, read back from
-        `staging` (by `row`; `key` is the id column) for those few rows only.
+        Bookings of one patient with equal starts are put in `booking_id` order: `in_key_order`
+        gives those staged rows in the database's order of their ids (its collation decides).
         """
         rows, patient, starts, initial = (
             np.concatenate([part[n] for part in self.parts]) for n in range(4)
@@ -55,31 +54,20 @@ class StagedSequences:
         order = np.lexsort((starts, patient))
         tied = _tied(patient[order], starts[order])
         if tied.any():
-            ids = _ids(conn, row, key, rows[order][tied])
+            position = {int(row): n for n, row in enumerate(in_key_order(rows[order][tied]))}
             rank = np.zeros(len(rows), dtype=np.int64)
-            rank[order[tied]] = pd.Series(ids).rank(method="dense").to_numpy(dtype=np.int64)
+            rank[order[tied]] = [position[int(row)] for row in rows[order][tied]]
             order = np.lexsort((rank, starts, patient))
         completed_seq, initial_seq = _numbers(patient[order], initial[order])
         by_row = np.empty(len(rows), dtype=np.int64)
         by_row[order] = np.arange(len(rows))
-        numbers = temporary_table(
-            "bulk_numbers_" + staging.name,
-            Column("staged_row", Integer, primary_key=True),
-            Column("completed_seq", Integer),
-            Column("initial_seq", Integer),
+        return pd.DataFrame(
+            {
+                STAGED_ROW: rows,
+                "completed_seq": completed_seq[by_row],
+                "initial_seq": pd.Series(initial_seq[by_row], dtype="Int64").where(initial),
+            }
         )
-        create_empty(conn, numbers)
-        seq = completed_seq[by_row].tolist()
-        initial_values = initial_seq[by_row].astype(object)
-        initial_values[~initial] = None
-        rows_numbered = zip(rows.tolist(), seq, initial_values.tolist(), strict=True)
-        statement = insert(numbers).compile(dialect=conn.dialect)
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.executemany(statement.string, rows_numbered)
-        finally:
-            cursor.close()
-        return numbers
 
 
 def _tied(patient: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -101,13 +89,3 @@ def _numbers(patient: np.ndarray, initial: np.ndarray) -> tuple[np.ndarray, np.n
     counted = np.cumsum(initial, dtype=np.int64)
     before = counted[start] - initial[start]
     return position - start + 1, counted - before
-
-
-def _ids(conn: Connection, row: Column, key: Column, rows: np.ndarray) -> list[str]:
-    """The ids of these staging rows, in the order given."""
-    statement = select(row, key).where(row.in_(bindparam("rows", expanding=True)))
-    found: dict[int, str] = {}
-    wanted = rows.tolist()
-    for start in range(0, len(wanted), ID_BATCH):
-        found.update(conn.execute(statement, {"rows": wanted[start : start + ID_BATCH]}).all())
-    return [found[number] for number in wanted]

@@ -35,7 +35,6 @@ from queries.derived import (
     refresh_after_import,
     refresh_all_conversions,
     refresh_changed,
-    sequence_columns,
 )
 from queries.targets import TARGET_COLUMNS, replace_targets
 
@@ -539,7 +538,7 @@ STORED_KINDS: dict[str, StoredKind] = {
             "bookings",
             schema.bookings,
             frame=_booking_frame,
-            derived=Derived(sequence_columns, StagedSequences),
+            derived=Derived(StagedSequences),
             refresh_by="patient_ref",
             days=("start_date",),
         ),
