@@ -4,11 +4,10 @@ Row by row, an indexed table costs a B-tree update per index for every row. So t
 secondary indexes (and PostgreSQL's keys) are dropped first and built once, sorted, by `finish`.
 Bookings, whose sequence numbers would cost a second write of most rows, go to an unindexed
 staging table (COPY on PostgreSQL, executemany on SQLite) that `finish` moves in with them by
-one `INSERT ... SELECT` (on SQLite, joined to the numbers counted in numpy from the chunks as
-they were staged, `data.sequence_numbers`).
-Consultations go straight into their table, and `finish` marks the few that converted by one
-UPDATE before indexing. On SQLite, whose primary key stays, rows out of key order are staged
-as well and moved in sorted by key. A rollback undoes all of it.
+one `INSERT ... SELECT`, joined to the numbers counted in numpy from the chunks as they were
+staged (`data.sequence_numbers`). Consultations go straight into their table, and `finish`
+marks the few that converted by one UPDATE before indexing. On SQLite, whose primary key stays,
+rows out of key order are staged as well and moved in sorted by key. A rollback undoes all of it.
 """
 
 import io
