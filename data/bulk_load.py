@@ -43,6 +43,8 @@ from queries.temporary_tables import create_empty, temporary_table
 # (docs/performance.md).
 SQLITE_IMPORT_CACHE_KIB = 8 * 1024
 SQLITE_SORT_THREADS = min(4, os.cpu_count() or 1)
+# Sequence numbers are written this many rows at a time (memory for their driver values).
+NUMBERS_BATCH = 200_000
 # PostgreSQL's sort memory for the import transaction: the bookings move sorts every row, in
 # memory rather than merged on disk (docs/performance.md).
 PG_IMPORT_SETTINGS = (
@@ -227,14 +229,14 @@ class BulkLoad:
         were staged: they go to a narrow table keyed by staged row, joined in the move (a window
         over the staged rows sorted every whole row; docs/performance.md)."""
         staged = self.staging
-        frame = self.counted.numbers(partial(self._in_key_order_of, staged))
         numbers = temporary_table(
             "bulk_numbers_" + self.table.name,
             self._staged_row(),
-            *(Column(name, self.table.c[name].type) for name in frame.columns[1:]),
+            *(Column(name, self.table.c[name].type) for name in ("completed_seq", "initial_seq")),
         )
         create_empty(self.conn, numbers)
-        self._write_rows(numbers, frame, _plain_values)
+        for frame in self.counted.numbers(partial(self._in_key_order_of, staged), NUMBERS_BATCH):
+            self._write_rows(numbers, frame, _plain_values)
         if self.conn.dialect.name == "postgresql":
             self.conn.exec_driver_sql(f"ANALYZE {staged.name}, {numbers.name}")
         derived = [column for column in numbers.columns if column.name != STAGED_ROW]

@@ -19,8 +19,9 @@ import pyarrow.csv as pacsv
 from data.contract import RowError
 
 BLOCK_BYTES = 1 << 20
-# What Arrow's CSV reader parses at a time: many lines, well above the longest line allowed.
-ARROW_BLOCK_BYTES = 8 << 20
+# What Arrow's CSV reader parses at a time: many lines, above the longest line allowed. With
+# larger blocks its streaming reader's live memory grew with the file.
+ARROW_BLOCK_BYTES = 1 << 20
 # No row of a contract file comes near this: a longer line is refused before it is parsed.
 MAX_LINE_BYTES = 100_000
 

@@ -9,7 +9,7 @@ each), and `numbers` numbers them all at the end with one sort. A window over th
 the database sorted whole rows, the slowest statement of the load (docs/performance.md).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ class StagedSequences:
         codes, distinct = pd.factorize(refs)
         known = self.patients
         numbered = np.fromiter(
-            (known.setdefault(ref, len(known)) for ref in distinct), np.int64, len(distinct)
+            (known.setdefault(ref, len(known)) for ref in distinct), np.int32, len(distinct)
         )
         starts = frame["starts_at"][completed].to_numpy(dtype="datetime64[us]").view(np.int64)
         initial = (frame["kind"][completed] == "initial").to_numpy(dtype=bool)
@@ -41,8 +41,11 @@ class StagedSequences:
         self.parts.append((row, numbered[codes], starts, initial))
         self.rows += len(frame)
 
-    def numbers(self, in_key_order: Callable[[np.ndarray], np.ndarray]) -> pd.DataFrame:
-        """`STAGED_ROW`, `completed_seq` and `initial_seq` of the completed rows, by staged row.
+    def numbers(
+        self, in_key_order: Callable[[np.ndarray], np.ndarray], batch: int
+    ) -> Iterator[pd.DataFrame]:
+        """`STAGED_ROW`, `completed_seq` and `initial_seq` of the completed rows, by staged row,
+        `batch` rows at a time.
 
         Bookings of one patient with equal starts are put in `booking_id` order: `in_key_order`
         gives those staged rows in the database's order of their ids (its collation decides).
@@ -50,7 +53,7 @@ class StagedSequences:
         rows, patient, starts, initial = (
             np.concatenate([part[n] for part in self.parts]) for n in range(4)
         )
-        self.parts = []
+        self.parts, self.patients = [], {}
         order = np.lexsort((starts, patient))
         tied = _tied(patient[order], starts[order])
         if tied.any():
@@ -58,16 +61,20 @@ class StagedSequences:
             rank = np.zeros(len(rows), dtype=np.int64)
             rank[order[tied]] = [position[int(row)] for row in rows[order][tied]]
             order = np.lexsort((rank, starts, patient))
-        completed_seq, initial_seq = _numbers(patient[order], initial[order])
-        by_row = np.empty(len(rows), dtype=np.int64)
-        by_row[order] = np.arange(len(rows))
-        return pd.DataFrame(
-            {
-                STAGED_ROW: rows,
-                "completed_seq": completed_seq[by_row],
-                "initial_seq": pd.Series(initial_seq[by_row], dtype="Int64").where(initial),
-            }
-        )
+        del starts, tied
+        completed_seq = np.empty(len(rows), dtype=np.int32)
+        initial_seq = np.empty(len(rows), dtype=np.int32)
+        completed_seq[order], initial_seq[order] = _numbers(patient[order], initial[order])
+        del order, patient
+        for start in range(0, len(rows), batch):
+            part = slice(start, start + batch)
+            yield pd.DataFrame(
+                {
+                    STAGED_ROW: rows[part],
+                    "completed_seq": completed_seq[part],
+                    "initial_seq": pd.Series(initial_seq[part], dtype="Int32").where(initial[part]),
+                }
+            )
 
 
 def _tied(patient: np.ndarray, starts: np.ndarray) -> np.ndarray:
