@@ -4,26 +4,29 @@ Row by row, an indexed table costs a B-tree update per index for every row. So t
 secondary indexes (and PostgreSQL's keys) are dropped first and built once, sorted, by `finish`.
 Bookings, whose sequence numbers would cost a second write of most rows, go to an unindexed
 staging table (COPY on PostgreSQL, executemany on SQLite) that `finish` moves in with them by
-one `INSERT ... SELECT` (on SQLite, joined to the numbers computed first into a narrow table).
-Consultations go straight into their table, and `finish` marks the few that converted by one
-UPDATE before indexing. On SQLite, whose primary key stays, rows out of key order are staged
-as well and moved in sorted by key. A rollback undoes all of it.
+one `INSERT ... SELECT`, joined to the numbers counted in numpy from the chunks as they were
+staged (`data.sequence_numbers`). Consultations go straight into their table, and `finish`
+marks the few that converted by one UPDATE before indexing. On SQLite, whose primary key stays,
+rows out of key order are staged as well and moved in sorted by key. A rollback undoes all of it.
 """
 
 import io
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql as psql
 from sqlalchemy import (
+    BigInteger,
     Column,
-    ColumnElement,
     Connection,
+    Integer,
     Select,
     Table,
     insert,
@@ -31,6 +34,7 @@ from sqlalchemy import (
     text,
 )
 
+from data.sequence_numbers import STAGED_ROW, StagedSequences
 from queries.temporary_tables import create_empty, temporary_table
 
 # SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative).
@@ -39,6 +43,8 @@ from queries.temporary_tables import create_empty, temporary_table
 # (docs/performance.md).
 SQLITE_IMPORT_CACHE_KIB = 8 * 1024
 SQLITE_SORT_THREADS = min(4, os.cpu_count() or 1)
+# Sequence numbers are written this many rows at a time (memory for their driver values).
+NUMBERS_BATCH = 200_000
 # PostgreSQL's sort memory for the import transaction: the bookings move sorts every row, in
 # memory rather than merged on disk (docs/performance.md).
 PG_IMPORT_SETTINGS = (
@@ -46,16 +52,13 @@ PG_IMPORT_SETTINGS = (
     "SET LOCAL maintenance_work_mem = '512MB'",
     "SET LOCAL jit = off",
 )
-BATCH_ROWS = 10_000
 
 
 class Derived(NamedTuple):
-    """Columns computed for staged rows, in the two forms the dialects move fastest."""
+    """Columns computed for staged rows: counted from the chunks as they are staged, then given
+    for the rows that have values, by staged row (the others get NULL): `data.sequence_numbers`."""
 
-    # The derived columns of every row of the staging table, for one INSERT ... SELECT.
-    columns: Callable[[Table], list[ColumnElement]]
-    # The key and derived columns of the rows that have values (the others get NULL).
-    rows: Callable[[Table], Select]
+    counted: Callable[[], StagedSequences]
 
 
 AfterLoad = Callable[[Connection], None]
@@ -128,15 +131,26 @@ class BulkLoad:
         self.last_key: object = None
         self.in_key_order = True
         self.staging: Table | None = None
+        # Staged rows are numbered from 1 in the order written (`STAGED_ROW`), and the derived
+        # values counted from the chunks as they go by.
+        self.counted = derived.counted() if derived is not None else None
         if derived is not None:
             self._stage(names)
 
     def _stage(self, names: list[str]) -> None:
         self.staging = temporary_table(
             "bulk_staging_" + self.table.name,
+            *([self._staged_row()] if self.counted else []),
             *(Column(name, self.table.c[name].type) for name in names),
         )
         create_empty(self.conn, self.staging)
+
+    def _staged_row(self) -> Column:
+        """The staged row number: SQLite's rowid (a lookup by it is a seek); on PostgreSQL a
+        plain column, as the join hashes it and an index would grow row by row."""
+        if self.conn.dialect.name == "sqlite":
+            return Column(STAGED_ROW, Integer, primary_key=True)
+        return Column(STAGED_ROW, BigInteger)
 
     def write(self, frame: pd.DataFrame, values: Callable[[pd.Series], list]) -> None:
         """Write one chunk (`frame` has `names`; `values` gives a column's driver values)."""
@@ -146,18 +160,30 @@ class BulkLoad:
         if self.conn.dialect.name == "sqlite":
             frame = self._in_key_order(frame)
         target = self.table if self.staging is None else self.staging
+        if self.counted is not None:
+            self.counted.add(frame)
+            numbered = np.arange(self.rows + 1, self.rows + len(frame) + 1, dtype=np.int64)
+            frame = frame.assign(**{STAGED_ROW: numbered})
+        self._write_rows(target, frame, values)
+        self.rows += len(frame)
+
+    def _write_rows(
+        self, target: Table, frame: pd.DataFrame, values: Callable[[pd.Series], list]
+    ) -> None:
+        """`frame`'s rows into `target`: COPY on PostgreSQL, the driver's executemany on SQLite."""
         if self.conn.dialect.name == "postgresql":
             _copy_csv(self.conn, target.name, frame)
-        else:
-            statement = insert(target).compile(
-                dialect=self.conn.dialect, column_keys=list(frame.columns)
-            )
-            order = [list(frame.columns).index(name) for name in statement.positiontup]
-            columns = [values(frame[name]) for name in frame.columns]
-            for start in range(0, len(frame), BATCH_ROWS):
-                chunk = [columns[i][start : start + BATCH_ROWS] for i in order]
-                self.conn.exec_driver_sql(statement.string, list(zip(*chunk, strict=True)))
-        self.rows += len(frame)
+            return
+        names = list(frame.columns)
+        statement = insert(target).compile(dialect=self.conn.dialect, column_keys=names)
+        columns = {name: values(frame[name]) for name in statement.positiontup}
+        # The driver's own executemany over the rows as they are zipped: no list of all the
+        # rows is built, and each tuple is freed once it is written.
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(statement.string, zip(*columns.values(), strict=True))
+        finally:
+            cursor.close()
 
     def _in_key_order(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The chunk sorted by key; from the first chunk whose keys do not follow the keys
@@ -199,45 +225,43 @@ class BulkLoad:
             self.conn.exec_driver_sql("ANALYZE " + self.table.name)
 
     def _move_staged(self) -> None:
-        """Staged rows into the table with their derived columns, by the dialect's faster way.
-
-        PostgreSQL moves them with one window over whole rows, which also leaves them in the
-        patient index's order. SQLite sorts whole rows for a window slowly, so it computes the
-        numbers from a few columns into a narrow table keyed like ours (WITHOUT ROWID, filled
-        in key order) and joins them to the staged rows (docs/performance.md).
-        """
+        """Staged rows into the table with their derived columns, counted in numpy as the chunks
+        were staged: they go to a narrow table keyed by staged row, joined in the move (a window
+        over the staged rows sorted every whole row; docs/performance.md)."""
         staged = self.staging
-        if self.conn.dialect.name != "sqlite":
-            derived = self.derived.columns(staged)
-            source = select(*(staged.c[name] for name in self.names), *derived)
-            self._insert(source, [column.name for column in derived])
-            staged.drop(self.conn)
-            return
-        ranked = self.derived.rows(staged).subquery()
-        key = self.key
         numbers = temporary_table(
-            "bulk_derived_" + self.table.name,
-            *(
-                Column(column.name, self.table.c[column.name].type, primary_key=column.name == key)
-                for column in ranked.columns
-            ),
-            sqlite_with_rowid=False,
+            "bulk_numbers_" + self.table.name,
+            self._staged_row(),
+            *(Column(name, self.table.c[name].type) for name in ("completed_seq", "initial_seq")),
         )
         create_empty(self.conn, numbers)
-        self.conn.execute(
-            insert(numbers).from_select(
-                list(ranked.columns.keys()), select(ranked).order_by(ranked.c[key])
-            )
-        )
-        derived = [column for column in numbers.columns if column.name != key]
+        for frame in self.counted.numbers(partial(self._in_key_order_of, staged), NUMBERS_BATCH):
+            self._write_rows(numbers, frame, _plain_values)
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(f"ANALYZE {staged.name}, {numbers.name}")
+        derived = [column for column in numbers.columns if column.name != STAGED_ROW]
         source = select(*(staged.c[name] for name in self.names), *derived).select_from(
-            staged.outerjoin(numbers, numbers.c[key] == staged.c[key])
+            staged.outerjoin(numbers, numbers.c[STAGED_ROW] == staged.c[STAGED_ROW])
         )
         if not self.in_key_order:
-            source = source.order_by(staged.c[key])
+            source = source.order_by(staged.c[self.key])
         self._insert(source, [column.name for column in derived])
         staged.drop(self.conn)
         numbers.drop(self.conn)
+
+    def _in_key_order_of(self, staged: Table, rows: np.ndarray) -> np.ndarray:
+        """These staged rows in the database's order of their keys (a few, tied by the sort)."""
+        chosen = temporary_table("bulk_chosen_rows", Column(STAGED_ROW, BigInteger))
+        create_empty(self.conn, chosen)
+        self._write_rows(chosen, pd.DataFrame({STAGED_ROW: rows}), _plain_values)
+        found = self.conn.execute(
+            select(staged.c[STAGED_ROW])
+            .where(staged.c[STAGED_ROW].in_(select(chosen.c[STAGED_ROW])))
+            .order_by(staged.c[self.key])
+        ).scalars()
+        ordered = np.fromiter(found, dtype=np.int64, count=len(rows))
+        chosen.drop(self.conn)
+        return ordered
 
     def _move_sorted(self) -> None:
         """SQLite: the rows staged since the keys left their order, moved in by key."""
@@ -248,6 +272,11 @@ class BulkLoad:
 
     def _insert(self, source: Select, derived_names: list[str]) -> None:
         self.conn.execute(insert(self.table).from_select([*self.names, *derived_names], source))
+
+
+def _plain_values(column: pd.Series) -> list:
+    """Integers (or None) as the driver takes them."""
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def _defaults(table: Table, present) -> dict[str, object]:

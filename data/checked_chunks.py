@@ -28,17 +28,11 @@ from data.csv_input import read_csv_chunks
 
 @dataclass(frozen=True)
 class CheckedChunk:
-    """One chunk, checked: its good rows (None if it could not be read) and its errors.
-
-    `lines` and `raw_key` (the key column as read) are kept while the ids are still to be checked
-    against earlier chunks (`with_keys`).
-    """
+    """One chunk, checked: its good rows (None if it could not be read) and its errors."""
 
     checked: Checked | None
     errors: list[RowError]
     rows: int
-    lines: np.ndarray | None = None
-    raw_key: pd.Series | None = None
 
 
 def checked_chunks(
@@ -46,11 +40,8 @@ def checked_chunks(
     source: str,
     chunks: Iterator[tuple[pd.DataFrame, np.ndarray] | RowError],
     locations: dict[str, str],
-    *,
-    keys_here: bool = True,
 ) -> Iterator[CheckedChunk]:
-    """Each chunk validated; ids repeated across chunks found too, unless `keys_here=False`
-    leaves that to `with_keys` where the chunks are used."""
+    """Each chunk validated, with ids repeated across chunks found too (`KeysSeen`)."""
     key = SPECS[kind].key
     keys = KeysSeen(key)
     for loaded in chunks:
@@ -60,23 +51,9 @@ def checked_chunks(
         frame, lines = loaded
         checked = validate(kind, frame, source=source, lines=lines, locations=locations)
         raw = _raw_column(frame, key[-1]) if key else None
-        if keys_here:
-            yield CheckedChunk(checked, keys.check(checked, raw, lines, source), len(frame))
-        else:
-            yield CheckedChunk(checked, checked.errors, len(frame), np.asarray(lines), raw)
+        yield CheckedChunk(checked, keys.check(checked, raw, lines, source), len(frame))
         if any(error.line == 1 for error in checked.errors):
             return  # the header is wrong: every chunk would say so again
-
-
-def with_keys(kind: str, source: str, chunks: Iterator[CheckedChunk]) -> Iterator[CheckedChunk]:
-    """Chunks checked with `keys_here=False`, now with ids repeated across chunks found."""
-    keys = KeysSeen(SPECS[kind].key)
-    for chunk in chunks:
-        if chunk.checked is None or chunk.lines is None:
-            yield chunk
-            continue
-        errors = keys.check(chunk.checked, chunk.raw_key, chunk.lines, source)
-        yield CheckedChunk(chunk.checked, errors, chunk.rows)
 
 
 _END = object()
@@ -322,9 +299,9 @@ def _check_file_in_process() -> None:
         sys.stdout.flush()
 
     chunks = read_csv_chunks(Path(path), rows)
-    # The ids are checked against earlier chunks where the chunks are written: that process has
-    # time to spare while this one reads and validates.
-    checked = checked_chunks(kind, source, chunks, locations, keys_here=False)
+    # The ids are checked against earlier chunks here too: the process writing the chunks is the
+    # one the import waits for.
+    checked = checked_chunks(kind, source, chunks, locations)
     _write_chunks(checked, folder, put, lambda: False)
 
 

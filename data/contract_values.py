@@ -12,6 +12,8 @@ from zoneinfo import available_timezones
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype, is_string_dtype
 
 
@@ -66,8 +68,19 @@ def _typed_text(value: object, kind: str) -> str:
 
 
 def _matches(text: pd.Series, pattern: str, *, missing: bool) -> np.ndarray:
-    """Whole-value regex match; `contains` with anchors runs in Arrow, `fullmatch` row by row."""
-    matched = text.str.contains(f"^(?:{pattern})$").fillna(missing).to_numpy(dtype=bool)
+    """Whole-value regex match, run by Arrow (RE2) over the column's Arrow strings.
+
+    `as_text` strips every value, so none ends in a line break and `$` means the end of the
+    value for Python's `re` and RE2 alike: pandas' own `contains` checks that on every call
+    (a pass over the data) before it hands the pattern to Arrow; `fullmatch` runs row by row.
+    """
+    anchored = f"^(?:{pattern})$"
+    strings = _arrow_strings(text)
+    if strings is None:
+        matched = text.str.contains(anchored).fillna(missing).to_numpy(dtype=bool)
+    else:
+        found = pc.fill_null(pc.match_substring_regex(strings, anchored), missing)
+        matched = found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     # The string dtype answers False, not NA, for a missing value: say what missing means here.
     absent = text.isna().to_numpy(dtype=bool)
     return matched | absent if missing else matched & ~absent
@@ -101,11 +114,27 @@ def read_number(text: pd.Series, low: float, high: float) -> list[Read]:
     return _read_in_range(text, shape, "Float64", "not a number", low, high)
 
 
+def _arrow_strings(text: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a `str` column (None if it holds Python strings)."""
+    if not isinstance(text.array, pd.arrays.ArrowStringArray):
+        return None
+    return text.array.__arrow_array__()
+
+
 def _read_in_range(
     text: pd.Series, shape: str, dtype: str, reason: str, low: float, high: float
 ) -> list[Read]:
     well_formed = _matches(text, shape, missing=True)
-    numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype(dtype)
+    strings = _arrow_strings(text)
+    if dtype == "Int64" and strings is not None:
+        # Arrow parses the well-formed integers in C++ (pandas' `to_numeric` goes value by
+        # value); it takes no "+" sign, and every shape-checked value has at most one.
+        shaped = pc.if_else(pa.array(well_formed), strings, None)
+        whole = pc.cast(pc.replace_substring_regex(shaped, r"^\+", ""), pa.int64())
+        numbers = pd.Series(pd.arrays.ArrowExtensionArray(whole), index=text.index)
+        numbers = numbers.astype(dtype)
+    else:
+        numbers = pd.to_numeric(text.where(well_formed), errors="coerce").astype(dtype)
     in_range = (numbers.isna() | numbers.between(low, high)).to_numpy(dtype=bool)
     return [
         Read(numbers, ~well_formed, reason),

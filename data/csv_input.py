@@ -8,15 +8,20 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from data.contract import RowError
 
 BLOCK_BYTES = 1 << 20
+# What Arrow's CSV reader parses at a time: many lines, above the longest line allowed. With
+# larger blocks its streaming reader's live memory grew with the file.
+ARROW_BLOCK_BYTES = 1 << 20
 # No row of a contract file comes near this: a longer line is refused before it is parsed.
 MAX_LINE_BYTES = 100_000
 
@@ -65,6 +70,71 @@ def read_csv_chunks(path: Path, rows: int) -> Iterator[tuple[pd.DataFrame, np.nd
     if not plain:
         yield _read_whole(path)
         return
+    done = 0
+    frames = _arrow_frames(path, rows)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration as end:
+            whole = end.value
+            break
+        yield frame, np.arange(done, done + len(frame), dtype=np.int64) + 2
+        done += len(frame)
+    if not whole:
+        # Arrow left the file, or its rows after `done`, to pandas (a row whose fields do not
+        # match the header, say): pandas reads them as it always does.
+        yield from _pandas_chunks(path, rows, skip=done)
+
+
+def _arrow_frames(path: Path, rows: int) -> Generator[pd.DataFrame, None, bool]:
+    """Frames of `rows` rows read by Arrow's CSV reader, as pandas reads a plain file; returns
+    whether they are the whole file.
+
+    Arrow parses in C++ straight to the Arrow strings that pandas' `str` columns hold, where
+    pandas' parser makes a Python string of every cell first. It reads plain files only (no
+    quotes, no blank lines: `_scan`) whose header names are all different and not empty, and
+    that have rows. A row it refuses (fields that do not match the header) ends the frames at
+    a multiple of `rows` rows: pandas reads the rest.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        names = stream.readline().rstrip("\r\n").split(",")
+    if len(names) < 2 or "" in names or len(set(names)) < len(names):
+        return False
+    types = {name: pa.string() for name in names}
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK_BYTES, use_threads=False),
+            convert_options=pacsv.ConvertOptions(column_types=types),
+        )
+        pending: list[pa.RecordBatch] = []
+        held = done = 0
+        with reader:
+            for batch in reader:
+                pending.append(batch)
+                held += batch.num_rows
+                while held >= rows:
+                    table = pa.Table.from_batches(pending)
+                    yield _frame(table.slice(0, rows))
+                    done += rows
+                    rest = table.slice(rows)
+                    pending, held = rest.to_batches(), rest.num_rows
+        if held:
+            yield _frame(pa.Table.from_batches(pending))
+            done += held
+    except pa.ArrowInvalid:
+        return False
+    return done > 0  # a header alone is left to pandas
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas().reset_index(drop=True)
+
+
+def _pandas_chunks(
+    path: Path, rows: int, skip: int = 0
+) -> Iterator[tuple[pd.DataFrame, np.ndarray] | RowError]:
+    """pandas' chunks of a plain file, after the first `skip` rows (read and left out)."""
     try:
         reader = pd.read_csv(
             path,
@@ -87,7 +157,8 @@ def read_csv_chunks(path: Path, rows: int) -> Iterator[tuple[pd.DataFrame, np.nd
                 yield _not_csv(path, problem)
                 return
             frame = frame.reset_index(drop=True)
-            yield frame, np.arange(done, done + len(frame), dtype=np.int64) + 2
+            if done >= skip:
+                yield frame, np.arange(done, done + len(frame), dtype=np.int64) + 2
             done += len(frame)
     if done == 0:
         # A header without rows: one empty frame, so the header is still checked.

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data.bulk_load import import_settings
-from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead, with_keys
+from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead
 from data.contract import KINDS, SPECS, RowError
 from data.csv_input import read_csv, read_csv_chunks
 from data.mapped_input import check_export, mapped_chunks, mapping_errors
@@ -321,11 +321,11 @@ class _FileAhead:
         if prefetch is not None:
             self.prefetch = None
             if prefetch.locations == locations:
-                return with_keys(kind, source, _replayed(prefetch, wait_for_all=sqlite))
+                return _replayed(prefetch, wait_for_all=sqlite)
             prefetch.close()  # the locations changed since (another import): check again
         if kind in CHUNKED_KINDS and _big_csv(item):
             prefetch = Prefetch.in_process(kind, source, item, CHUNK_ROWS, locations)
-            return with_keys(kind, source, _replayed(prefetch, wait_for_all=False))
+            return _replayed(prefetch, wait_for_all=False)
         return checked_chunks(kind, source, read(item), locations)
 
     def close(self) -> None:

@@ -28,14 +28,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from data.bulk_load import AfterLoad, BulkLoad, Derived
 from data.contract import SPECS
+from data.sequence_numbers import StagedSequences
 from data.timezone_change import changed_timezones, redate
 from queries import schema
 from queries.derived import (
     refresh_after_import,
     refresh_all_conversions,
     refresh_changed,
-    sequence_columns,
-    sequence_numbers,
 )
 from queries.targets import TARGET_COLUMNS, replace_targets
 
@@ -543,7 +542,7 @@ STORED_KINDS: dict[str, StoredKind] = {
             "bookings",
             schema.bookings,
             frame=_booking_frame,
-            derived=Derived(sequence_columns, sequence_numbers),
+            derived=Derived(StagedSequences),
             refresh_by="patient_ref",
             days=("start_date",),
         ),

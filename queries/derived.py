@@ -385,21 +385,6 @@ def sequence_columns(source) -> list[ColumnElement[int]]:
     ]
 
 
-def sequence_numbers(source) -> Select:
-    """`booking_id`, `completed_seq` and `initial_seq` of the completed rows of `source`.
-
-    The same numbers as `sequence_columns` (every other row has NULL), from a window over the
-    completed rows alone: it sorts a few narrow columns, not whole rows.
-    """
-    window = _patient_order(source)
-    initial = source.c.kind == "initial"
-    return select(
-        source.c.booking_id,
-        func.row_number().over(**window).label("completed_seq"),
-        case((initial, func.sum(case((initial, 1), else_=0)).over(**window))).label("initial_seq"),
-    ).where(source.c.status == "completed")
-
-
 def _refresh_sequences(conn: Connection) -> None:
     ranked = select(bookings.c.booking_id, *sequence_columns(bookings)).subquery("ranked")
     # Writing only the rows that change keeps a re-import from rewriting (and bloating) the table.

@@ -108,3 +108,51 @@ def test_sqlite_import_settings_hold_for_the_import_transaction_only(tmp_path):
     assert during != before
     assert during["threads"] >= 1  # big sorts use helper threads
     assert after == before
+
+
+# One patient's completed bookings at equal starts, whose ids sort otherwise as text than as
+# numbers (b10 < b11 < b9), initial and booster mixed, in and out of key order across chunks;
+# a second patient interleaved; rows that are not completed get no number.
+TIED_BOOKINGS = [
+    "b9,rockville,p1,initial,2026-03-06 09:00,100,completed,",
+    "b10,rockville,p1,initial,2026-03-06 09:00,100,completed,",
+    "b11,arlington,p1,booster,2026-03-06 09:00,100,completed,",
+    "b12,rockville,p2,initial,2026-03-06 09:00,100,completed,",
+    "b2,rockville,p1,initial,2026-03-05 14:00,100,no_show,",
+    "b3,rockville,p1,initial,2026-03-09 09:00,100,completed,",
+    "b4,rockville,p2,initial,2026-03-02 09:00,100,completed,",
+    "b5,arlington,p1,initial,2026-03-01 08:00,100,completed,",
+    "b6,rockville,p1,initial,2026-03-06 09:00,100,cancelled,",
+    "b7,rockville,p2,booster,2026-03-02 09:00,100,completed,",
+]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_bulk_loaded_sequence_numbers_order_equal_starts_by_booking_id(
+    engine, reverse, tmp_path, monkeypatch
+):
+    from tests.test_derived import reference
+
+    monkeypatch.setattr(load, "CHUNK_ROWS", 3)
+    (tmp_path / "locations.csv").write_text((TWO_WEEKS / "locations.csv").read_text())
+    header = "booking_id,location_id,patient_ref,kind,starts_at,duration_minutes,status,booked_at\n"
+    lines = TIED_BOOKINGS[::-1] if reverse else TIED_BOOKINGS
+    (tmp_path / "bookings.csv").write_text(header + "".join(line + "\n" for line in lines))
+    import_files(engine, sorted(tmp_path.glob("*.csv")))
+    with engine.connect() as conn:
+        expected = reference(conn)[0]
+        found = {
+            row.booking_id: (row.completed_seq, row.initial_seq)
+            for row in conn.execute(
+                select(bookings.c.booking_id, bookings.c.completed_seq, bookings.c.initial_seq)
+            )
+        }
+    assert found == expected
+    # b5, then the four at 09:00 on the 6th in id order (b10, b11, b9: b6 is cancelled), then b3.
+    assert [found[b] for b in ("b5", "b10", "b11", "b9", "b3")] == [
+        (1, 1),
+        (2, 2),
+        (3, None),
+        (4, 3),
+        (5, 4),
+    ]

@@ -3,6 +3,7 @@
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -113,3 +114,46 @@ def test_quoted_file_is_read_whole_with_physical_line_numbers(tmp_path):
     [(frame, lines)] = list(read_csv_chunks(path, rows=1))
     assert list(frame["booking_id"]) == ["b1", "b2"]
     assert list(lines) == [2, 3]
+
+
+# Plain files (no quotes, no blank lines) that pandas reads in its own way: each is read in chunks
+# as pandas reads it whole (missing fields missing, "NA" as text, a byte-order mark dropped).
+PLAIN_FILES = {
+    "byte-order mark": b"\xef\xbb\xbfa,b,c\n1,2,3\n4,,6\n",
+    "CRLF and blanks in values": b"a,b,c\r\n1,2,3\r\n4, x ,6\r\n",
+    "short rows": b"a,b,c\n1,2,3\n4,5\n7,8,9\n1,2,3\n1\n",
+    "repeated header": b"a,a,c\n1,2,3\n",
+    "words pandas would take for missing": b"a,b,c\nNA,NULL,nan\n,#N/A,None\n",
+    "no last line break": b"a,b,c\n1,2,3\n4,5,6",
+    "rows a multiple of the chunk": b"a,b,c\n1,2,3\n4,5,6\n",
+    "trailing comma": b"a,b,c,\n1,2,3,\n",
+    "not ASCII": "a,b,c\n\u00e9,\u4e2d,x\n".encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_FILES))
+@pytest.mark.parametrize("rows", [2, 100])
+def test_plain_files_are_read_in_chunks_as_pandas_reads_them_whole(name, rows, tmp_path):
+    path = tmp_path / "bookings.csv"
+    path.write_bytes(PLAIN_FILES[name])
+    whole = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    expected = [
+        (whole.iloc[start : start + rows].reset_index(drop=True), start + 2)
+        for start in range(0, max(len(whole), 1), rows)
+    ]
+    chunks = list(read_csv_chunks(path, rows))
+    assert len(chunks) == len(expected)
+    for (frame, lines), (want, first_line) in zip(chunks, expected, strict=True):
+        pd.testing.assert_frame_equal(frame, want)
+        assert list(lines) == list(range(first_line, first_line + len(want)))
+
+
+def test_a_row_of_too_many_fields_after_good_chunks_is_refused_as_pandas_says(tmp_path):
+    path = tmp_path / "bookings.csv"
+    path.write_bytes(b"a,b,c\n" + b"1,2,3\n" * 5 + b"4,5,6,7\n" + b"1,2,3\n")
+    found = list(read_csv_chunks(path, 2))
+    assert [len(item[0]) for item in found[:-1]] == [2, 2]
+    assert str(found[-1]) == (
+        f"{path}:7: not a valid CSV row: Error tokenizing data. C error: Expected 3 fields in "
+        "line 7, saw 4"
+    )
