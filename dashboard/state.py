@@ -66,8 +66,8 @@ def settle_long_lived_objects() -> bool:
     """Once per process, after its first complete run: move every object alive then (modules,
     the libraries' tables, the engine) out of the cyclic garbage collector's reach (`gc.freeze`).
 
-    A full collection walks every tracked object, and with the app loaded one held the
-    interpreter for a sixth of a second, stalling every view in flight. These objects live as
+    A full collection walks every tracked object while it holds the interpreter, stalling
+    every view in flight (docs/performance.md has the figures). These objects live as
     long as the process, so walking them finds nothing; the first run leaves almost no cyclic
     garbage to keep (docs/performance.md). Objects made later are collected as before.
     """
