@@ -31,10 +31,10 @@ from sqlalchemy import (
     Table,
     insert,
     select,
-    text,
 )
 
 from data.sequence_numbers import STAGED_ROW, StagedSequences
+from queries.table_keys import add_keys, drop_keys
 from queries.temporary_tables import create_empty, temporary_table
 
 # SQLite's page cache while a big file is loaded (KiB, as PRAGMA cache_size takes it negative).
@@ -124,7 +124,7 @@ class BulkLoad:
         self.indexes = sorted(table.indexes, key=lambda index: index.name)
         for index in self.indexes:
             index.drop(conn)
-        self.constraints = _drop_constraints(conn, table.name)
+        self.constraints = drop_keys(conn, table.name)
         self.key = table.primary_key.columns[0].name
         # SQLite keeps the primary key's B-tree while loading: rows are written to it in key
         # order (`_in_key_order`), and every row stays in it while the keys come in order.
@@ -217,7 +217,7 @@ class BulkLoad:
                 # bookings up once per row instead of hashing.
                 self.conn.exec_driver_sql("ANALYZE " + self.table.name)
             self.after_load(self.conn)
-        _add_constraints(self.conn, self.table.name, self.constraints)
+        add_keys(self.conn, self.table.name, self.constraints)
         for index in self.indexes:
             index.create(self.conn)
         if self.conn.dialect.name == "postgresql":
@@ -286,41 +286,6 @@ def _defaults(table: Table, present) -> dict[str, object]:
         for column in table.columns
         if column.name not in present and column.default is not None and column.default.is_scalar
     }
-
-
-def _drop_constraints(conn: Connection, table_name: str) -> list[tuple[str, str]]:
-    """PostgreSQL: drop the table's primary and foreign keys; their names and definitions.
-
-    A foreign key is checked by a trigger per inserted row and a primary key grows its B-tree
-    row by row; added back after the load, each is built or checked in one set-based pass (and
-    the load stays one transaction, so a failure leaves them as they were). SQLite cannot drop
-    constraints; its checks are cheap in-process lookups.
-    """
-    if conn.dialect.name != "postgresql":
-        return []
-    found = conn.execute(
-        text(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = CAST(:table AS regclass) AND contype IN ('p', 'f') "
-            "ORDER BY contype DESC, conname"
-        ),
-        {"table": table_name},
-    ).all()
-    for name, _definition in found:
-        conn.exec_driver_sql(_ddl("ALTER TABLE {} DROP CONSTRAINT {}", table_name, name))
-    return [(name, definition) for name, definition in found]
-
-
-def _add_constraints(conn: Connection, table_name: str, found: list[tuple[str, str]]) -> None:
-    for name, definition in found:
-        # The definition is PostgreSQL's own text for a constraint it held a moment ago.
-        statement = _ddl("ALTER TABLE {} ADD CONSTRAINT {} ", table_name, name) + definition
-        conn.exec_driver_sql(statement)
-
-
-def _ddl(template: str, *identifiers: str) -> str:
-    """DDL text with quoted identifiers (names from our schema or the catalog, never input)."""
-    return psql.SQL(template).format(*map(psql.Identifier, identifiers)).as_string(None)
 
 
 def _copy_csv(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:

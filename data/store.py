@@ -226,6 +226,7 @@ class Touched:
         sequences: bool = True,
         conversions: bool = True,
         booking_stats: bool = True,
+        whole: bool = False,
     ) -> None:
         if self.everything:
             refresh_after_import(
@@ -235,6 +236,7 @@ class Touched:
                 sequences=sequences,
                 conversions=conversions,
                 booking_stats=booking_stats,
+                whole=whole,
             )
             if conn.dialect.name == "postgresql":
                 # Fresh statistics for the tables the refresh rewrote: the planner otherwise
@@ -298,6 +300,7 @@ class ChunkWriter:
             sequences=bookings_file and not bulk,
             conversions=bookings_file or not bulk,
             booking_stats=bookings_file,
+            whole=bulk,
         )
         _record_import(self.conn, self.kind, self.source, self.rows)
         return Stored(inserted=self.inserted, updated=self.updated)

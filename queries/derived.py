@@ -10,147 +10,46 @@
 Everything is done by set-based statements in the database, never row by row in Python.
 """
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     ColumnElement,
     Connection,
     MetaData,
     Select,
     Table,
-    Text,
     and_,
     case,
-    cast,
-    delete,
     exists,
     func,
     insert,
-    literal_column,
     not_,
-    null,
     or_,
     select,
     true,
-    tuple_,
-    union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 
-from queries.metric_definitions import DAILY_COUNTS, RESPONSE_SECONDS, STATUS_COUNTS
+from queries.daily_stats import (
+    at_locations,
+    dialect_insert,
+    on_days,
+    rebuild_all_stats,
+    rebuild_stats,
+    recount_consultation_stats,
+)
 from queries.schema import bookings, consultations, daily_location_stats
+from queries.sql_functions import day_start, epoch_seconds
 from queries.temporary_tables import create_empty, temporary_table
-from queries.vocabulary import CONVERSION_WINDOW, OCCUPYING, SERIES_LENGTH
+from queries.vocabulary import CONVERSION_WINDOW
 
 CONVERSION_WINDOW_SECONDS = int(CONVERSION_WINDOW.total_seconds())
 # Days from a consult's day that can hold a booking at most the window after it.
 CONVERSION_SEARCH_DAYS = CONVERSION_WINDOW.days + 1
 # Keeps every IN list well below SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 5000
-
-STAT_COLUMNS = DAILY_COUNTS
-# Every column a rebuild writes besides the key.
-WRITTEN_COLUMNS = (*DAILY_COUNTS, RESPONSE_SECONDS)
-
-
-class epoch_seconds(FunctionElement):
-    """Whole seconds since 1970 of a naive UTC timestamp column, on either dialect."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds)
-def _epoch_seconds_postgresql(element, compiler, **kw) -> str:
-    return "CAST(EXTRACT(EPOCH FROM " + compiler.process(element.clauses, **kw) + ") AS BIGINT)"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_seconds_sqlite(element, compiler, **kw) -> str:
-    # SQLite stores timestamps as text; strftime('%s') parses it. String comparison would not do:
-    # '... 10:00:00' and '... 10:00:00.000000' sort differently although they are the same instant.
-    return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
-
-
-class comma_joined(FunctionElement):
-    """An aggregate: the group's non-NULL values as text joined by commas, in no particular order
-    (NULL for none), on either dialect."""
-
-    type = Text()
-    inherit_cache = True
-
-
-@compiles(comma_joined)
-def _comma_joined_postgresql(element, compiler, **kw) -> str:
-    return "string_agg(CAST(" + compiler.process(element.clauses, **kw) + " AS TEXT), ',')"
-
-
-@compiles(comma_joined, "sqlite")
-def _comma_joined_sqlite(element, compiler, **kw) -> str:
-    return "group_concat(" + compiler.process(element.clauses, **kw) + ", ',')"
-
-
-def whole_seconds(minutes: ColumnElement) -> ColumnElement[int]:
-    """A stored response time in whole seconds: timestamps carry whole seconds, so the stored
-    minutes are an exact count of seconds / 60 and rounding recovers it."""
-    return cast(func.round(minutes * 60), BigInteger)
-
-
-class day_start(FunctionElement):
-    """The start of a naive timestamp's day, `days` later: a bound to compare timestamps with.
-
-    On SQLite the text `YYYY-MM-DD`, which sorts before every timestamp of that day and after every
-    timestamp of the day before, whatever follows the date in the stored text.
-    """
-
-    inherit_cache = True
-
-    def __init__(self, column: ColumnElement, days: int = 0) -> None:
-        super().__init__(column, literal_column(str(int(days))))
-        self.type = column.type
-
-
-@compiles(day_start)
-def _day_start_postgresql(element, compiler, **kw) -> str:
-    column, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    return "(date_trunc('day', " + column + ") + " + days + " * INTERVAL '1 day')"
-
-
-@compiles(day_start, "sqlite")
-def _day_start_sqlite(element, compiler, **kw) -> str:
-    column, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    return "date(" + column + ", '+" + days + " days')"
-
-
-class scan_order(FunctionElement):
-    """A column as itself, for a GROUP BY that should sort a scan rather than walk an index.
-
-    On SQLite `+column`: grouping by (location_id, day) otherwise walks the (day, location_id)
-    index and reads the table row by row in index order, the slowest part of a rebuild inside
-    an import's transaction (docs/performance.md).
-    """
-
-    inherit_cache = True
-
-    def __init__(self, column: ColumnElement) -> None:
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(scan_order)
-def _scan_order_default(element, compiler, **kw) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(scan_order, "sqlite")
-def _scan_order_sqlite(element, compiler, **kw) -> str:
-    return "+" + compiler.process(element.clauses, **kw)
 
 
 def refresh_after_import(
@@ -161,6 +60,7 @@ def refresh_after_import(
     sequences: bool = True,
     conversions: bool = True,
     booking_stats: bool = True,
+    whole: bool = False,
 ) -> None:
     """Recompute derived data for these patients and locations (`None` = all) in this transaction.
 
@@ -168,7 +68,8 @@ def refresh_after_import(
     / the consult conversions, for rows that were given them by the bulk load into an empty
     table (`sequence_columns`, `refresh_all_conversions`). `booking_stats=False` (everything
     only; no booking changed) keeps the daily counts taken from bookings and recounts the ones
-    taken from consultations.
+    taken from consultations. `whole` (after a bulk load) writes the daily counts' table whole
+    (`queries.daily_stats`).
 
     Otherwise `refresh_changed` for these patients, every day of these locations rebuilt:
     `location_ids` must include the old locations of replaced rows, whose old days are not known.
@@ -179,9 +80,9 @@ def refresh_after_import(
         if conversions:
             _refresh_conversions(conn)
         if booking_stats:
-            _rebuild_stats(conn, _everywhere)
+            rebuild_all_stats(conn, whole=whole)
         else:
-            _recount_consultation_stats(conn)
+            recount_consultation_stats(conn, whole=whole)
         return
     locations = sorted(set(location_ids or ()))
     _clear_unlinked_conversions(conn, locations)
@@ -213,9 +114,9 @@ def refresh_changed(
     if keys.patients or keys.requests:
         _refresh_conversions_of(conn, keys)
     keys.analyze(CHANGED_DAYS)
-    _rebuild_stats(conn, _on_days(CHANGED_DAYS))
+    rebuild_stats(conn, on_days(CHANGED_DAYS))
     for chunk in _chunks(sorted(set(locations))):
-        _rebuild_stats(conn, _at_locations(chunk))
+        rebuild_stats(conn, at_locations(chunk))
     keys.drop()
 
 
@@ -279,15 +180,10 @@ class _ChangedKeys:
 
 def _add_days(conn: Connection, source: Select) -> None:
     """Add (location_id, day) pairs of `source` to `changed_days`, skipping those already there."""
-    statement = _dialect_insert(conn)(CHANGED_DAYS).from_select(
+    statement = dialect_insert(conn)(CHANGED_DAYS).from_select(
         ["location_id", "day"], source.where(true())
     )
     conn.execute(statement.on_conflict_do_nothing())
-
-
-def _dialect_insert(conn: Connection):
-    """The dialect's INSERT, which can say ON CONFLICT (SQLite and PostgreSQL alike)."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _refresh_sequences_of(conn: Connection, keys: _ChangedKeys) -> None:
@@ -332,7 +228,7 @@ def _refresh_conversions_of(conn: Connection, keys: _ChangedKeys) -> None:
     ):
         if present:
             conn.execute(
-                _dialect_insert(conn)(FLIPPED_CONVERSIONS)
+                dialect_insert(conn)(FLIPPED_CONVERSIONS)
                 .from_select(["request_id"], select(c.request_id).where(wanted, wrong))
                 .on_conflict_do_nothing()
             )
@@ -442,160 +338,3 @@ def _refresh_conversions(conn: Connection) -> None:
         .where(consultations.c.converted != _converted(consultations))
         .values(converted=not_(consultations.c.converted))
     )
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _per_day(
-    table,
-    day_column,
-    counts: dict[str, ColumnElement[int]],
-    where: list[ColumnElement[bool]],
-    response_seconds: ColumnElement[str] | None = None,
-):
-    """One source's per-day counts, with a zero for every stats column it does not feed (and
-    NULL response times unless given)."""
-    zero = literal_column("0")
-    if response_seconds is None:
-        response_seconds = cast(null(), Text)
-    return (
-        select(
-            table.c.location_id.label("location_id"),
-            day_column.label("day"),
-            *(counts.get(name, zero).label(name) for name in STAT_COLUMNS),
-            response_seconds.label(RESPONSE_SECONDS),
-        )
-        .where(*where)
-        .group_by(scan_order(table.c.location_id), scan_order(day_column))
-    )
-
-
-# Which rows of a table keyed by (location_id, day) a rebuild covers: (table, day column) -> WHERE.
-Where = Callable[[Table, ColumnElement[date]], list[ColumnElement[bool]]]
-
-
-def _everywhere(_table: Table, _day: ColumnElement[date]) -> list[ColumnElement[bool]]:
-    return []
-
-
-def _at_locations(location_ids: Sequence[str]) -> Where:
-    def where(table: Table, _day: ColumnElement[date]) -> list[ColumnElement[bool]]:
-        return [table.c.location_id.in_(location_ids)]
-
-    return where
-
-
-def _on_days(days: Table) -> Where:
-    """The (location_id, day) pairs listed in `days`."""
-
-    def where(table: Table, day: ColumnElement[date]) -> list[ColumnElement[bool]]:
-        # (day, location_id): the order of the (date, location_id) indexes on every source.
-        return [tuple_(day, table.c.location_id).in_(select(days.c.day, days.c.location_id))]
-
-    return where
-
-
-def _daily_stats_select(where: Where, *, with_bookings: bool = True) -> Select:
-    """SELECT of the `daily_location_stats` rows that `where` covers (zero booking counts and no
-    booking-only days without `with_bookings`)."""
-    c, b = consultations.c, bookings.c
-    occupying = b.status.in_(list(OCCUPYING))
-    completed = b.status == "completed"
-    requests = _per_day(
-        consultations,
-        c.received_date,
-        {
-            "consult_requests": func.count(),
-            "contacted_within_1h": _count_if(c.response_minutes <= 60),
-        },
-        where(consultations, c.received_date),
-        # NULL for a request not contacted: the aggregate skips it.
-        comma_joined(whole_seconds(c.response_minutes)),
-    )
-    consults = _per_day(
-        consultations,
-        c.consult_date,
-        {
-            "consults_completed": func.count(),
-            "consults_converted": _count_if(c.converted == true()),
-        },
-        [
-            c.consult_status == "completed",
-            c.consult_date.is_not(None),
-            *where(consultations, c.consult_date),
-        ],
-    )
-    infusions = _per_day(
-        bookings,
-        b.start_date,
-        {
-            "infusions_scheduled": _count_if(occupying),
-            **{name: _count_if(b.status == status) for status, name in STATUS_COUNTS.items()},
-            "new_patients": _count_if(b.completed_seq == 1),
-            "booster_infusions": _count_if(and_(completed, b.kind == "booster")),
-            "series_completions": _count_if(b.initial_seq == SERIES_LENGTH),
-            "booked_minutes": func.sum(case((occupying, b.duration_minutes), else_=0)),
-        },
-        where(bookings, b.start_date),
-    )
-    parts = (requests, consults, infusions) if with_bookings else (requests, consults)
-    days = union_all(*parts).subquery("days")
-    return select(
-        days.c.location_id,
-        days.c.day,
-        *(func.sum(days.c[name]).label(name) for name in STAT_COLUMNS),
-        # Only the requests' part has a day's response times: at most one text per day.
-        func.max(days.c[RESPONSE_SECONDS]).label(RESPONSE_SECONDS),
-    ).group_by(days.c.location_id, days.c.day)
-
-
-def _rebuild_stats(conn: Connection, where: Where) -> None:
-    conn.execute(
-        delete(daily_location_stats).where(*where(daily_location_stats, daily_location_stats.c.day))
-    )
-    conn.execute(
-        insert(daily_location_stats).from_select(
-            ["location_id", "day", *WRITTEN_COLUMNS], _daily_stats_select(where)
-        )
-    )
-
-
-CONSULTATION_STATS = (
-    "consult_requests",
-    "contacted_within_1h",
-    "consults_completed",
-    "consults_converted",
-)
-# What a consultations file can change on a day: its counts and its response times.
-CONSULTATION_COLUMNS = (*CONSULTATION_STATS, RESPONSE_SECONDS)
-
-
-def _recount_consultation_stats(conn: Connection) -> None:
-    """Recount every day's consultation counts; the booking counts stay as stored.
-
-    After a consultations file only these can change, and counting them again reads the
-    requests alone, not millions of bookings as well.
-    """
-    stats = daily_location_stats
-    # Only rows that hold a consultation count: after a first consultations file there is none,
-    # and rewriting every day's row is a large write for nothing.
-    counted_before = or_(*(stats.c[name] != 0 for name in CONSULTATION_STATS))
-    conn.execute(
-        update(stats)
-        .where(counted_before)
-        .values({**dict.fromkeys(CONSULTATION_STATS, 0), RESPONSE_SECONDS: None})
-    )
-    counted = _dialect_insert(conn)(stats).from_select(
-        ["location_id", "day", *WRITTEN_COLUMNS],
-        _daily_stats_select(_everywhere, with_bookings=False).where(true()),
-    )
-    conn.execute(
-        counted.on_conflict_do_update(
-            index_elements=[stats.c.location_id, stats.c.day],
-            set_={name: counted.excluded[name] for name in CONSULTATION_COLUMNS},
-        )
-    )
-    # A day that only had requests and has none now.
-    conn.execute(delete(stats).where(*(stats.c[name] == 0 for name in STAT_COLUMNS)))

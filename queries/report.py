@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, exists, func, or_, select
 
-from queries.derived import comma_joined
 from queries.metric_definitions import (
     DAILY_COUNTS,
     METRICS,
@@ -37,6 +36,7 @@ from queries.schema import (
     locations,
 )
 from queries.scope import EVERY_LOCATION, Scope
+from queries.sql_functions import comma_joined
 from queries.vocabulary import ALL
 
 MEDIAN = column("median_response_minutes")

@@ -7,7 +7,8 @@ from data import load, store
 from data.bulk_load import import_settings
 from data.load import import_files
 from queries.db import open_database
-from queries.schema import bookings, consultations
+from queries.derived import refresh_after_import
+from queries.schema import bookings, consultations, daily_location_stats
 from tests.conftest import TWO_WEEKS
 
 FILES = sorted(p for p in TWO_WEEKS.glob("*.csv") if p.stem != "expected-weekly-metrics")
@@ -156,3 +157,39 @@ def test_bulk_loaded_sequence_numbers_order_equal_starts_by_booking_id(
         (4, 3),
         (5, 4),
     ]
+
+
+def _stats(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        ordered = select(daily_location_stats).order_by(
+            daily_location_stats.c.location_id, daily_location_stats.c.day
+        )
+        return [tuple(row) for row in conn.execute(ordered).all()]
+
+
+def test_daily_counts_written_whole_by_a_bulk_load_equal_a_rebuild_and_keep_their_keys(engine):
+    structure = _structure(engine, "daily_location_stats")
+    import_files(engine, FILES)  # both big files bulk loaded: the counts written whole, twice
+    whole = _stats(engine)
+    assert _structure(engine, "daily_location_stats") == structure
+    assert structure[1:] == (["location_id", "day"], ["locations"])
+    with engine.begin() as conn:
+        refresh_after_import(conn, patient_refs=None, location_ids=None)  # row by row, keyed
+    assert _stats(engine) == whole
+    assert len({(row[0], row[1]) for row in whole}) == len(whole) > 0
+
+
+def test_a_failure_after_the_counts_were_written_whole_restores_them_and_their_keys(
+    engine, monkeypatch
+):
+    import_files(engine, [p for p in FILES if p.stem != "consultations"])
+    before, structure = _stats(engine), _structure(engine, "daily_location_stats")
+
+    def broken_record(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_record_import", broken_record)  # after the refresh
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_files(engine, [TWO_WEEKS / "consultations.csv"])
+    assert _stats(engine) == before
+    assert _structure(engine, "daily_location_stats") == structure
