@@ -26,6 +26,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Engine,
     Integer,
     Select,
     Table,
@@ -62,6 +63,18 @@ class Derived(NamedTuple):
 
 
 AfterLoad = Callable[[Connection], None]
+# `Connection.info` key: this connection holds staging tables left for its close (`_discard`).
+LEFT_STAGED = "bulk_load_left_staged"
+
+
+@contextmanager
+def import_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for one file's import, closed rather than pooled when a bulk load left its
+    staging tables in it (SQLite: `BulkLoad._discard`); begin its transaction inside."""
+    with engine.connect() as conn:
+        yield conn
+        if conn.info.pop(LEFT_STAGED, False):
+            conn.invalidate()
 
 
 @contextmanager
@@ -246,8 +259,7 @@ class BulkLoad:
         if not self.in_key_order:
             source = source.order_by(staged.c[self.key])
         self._insert(source, [column.name for column in derived])
-        staged.drop(self.conn)
-        numbers.drop(self.conn)
+        self._discard(staged, numbers)
 
     def _in_key_order_of(self, staged: Table, rows: np.ndarray) -> np.ndarray:
         """These staged rows in the database's order of their keys (a few, tied by the sort)."""
@@ -268,7 +280,19 @@ class BulkLoad:
         staged = self.staging
         source = select(*staged.columns).order_by(staged.c[self.key])
         self.conn.execute(insert(self.table).from_select(list(staged.columns.keys()), source))
-        staged.drop(self.conn)
+        self._discard(staged)
+
+    def _discard(self, *tables: Table) -> None:
+        """Drop these staging tables; on SQLite, leave them to the connection's close instead.
+
+        SQLite drops a table by walking every page of it to free it, seconds for millions of
+        rows, while closing the connection deletes its temporary file whole: the caller closes
+        it after the transaction (`import_connection`)."""
+        if self.conn.dialect.name == "sqlite":
+            self.conn.info[LEFT_STAGED] = True
+            return
+        for table in tables:
+            table.drop(self.conn)
 
     def _insert(self, source: Select, derived_names: list[str]) -> None:
         self.conn.execute(insert(self.table).from_select([*self.names, *derived_names], source))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from data.bulk_load import import_settings
+from data.bulk_load import import_connection, import_settings
 from data.checked_chunks import CheckedChunk, Prefetch, checked_chunks, read_ahead
 from data.contract import KINDS, SPECS, RowError
 from data.csv_input import read_csv, read_csv_chunks
@@ -225,7 +225,7 @@ def _apply(
             report = _scaled(progress, number, len(jobs), source)
             try:
                 report(0.0, "reading")
-                with engine.begin() as conn, import_settings(conn):
+                with import_connection(engine) as conn, conn.begin(), import_settings(conn):
                     result = _apply_file(
                         conn,
                         kind,

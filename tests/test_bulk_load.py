@@ -1,7 +1,7 @@
 """Bulk load into empty tables: the rows of the row-by-row path; nothing lost on failure."""
 
 import pytest
-from sqlalchemy import inspect, select, update
+from sqlalchemy import event, inspect, select, update
 
 from data import load, store
 from data.bulk_load import import_settings
@@ -193,3 +193,26 @@ def test_a_failure_after_the_counts_were_written_whole_restores_them_and_their_k
         import_files(engine, [TWO_WEEKS / "consultations.csv"])
     assert _stats(engine) == before
     assert _structure(engine, "daily_location_stats") == structure
+
+
+def test_sqlite_staging_tables_go_with_their_connection_not_by_a_drop(tmp_path):
+    """Dropping a staging table of millions of rows walks every page of it; the connection
+    that holds it is closed instead, and no pooled connection keeps one."""
+    engine = open_database(f"sqlite:///{tmp_path / 'staged.sqlite'}")
+    dropped = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_rest: (
+            dropped.append(statement)
+            if statement.lstrip().upper().startswith("DROP TABLE")
+            else None
+        ),
+    )
+    import_files(engine, FILES)
+    assert not [statement for statement in dropped if "bulk_staging" in statement]
+    for _ in range(engine.pool.size() + 1):
+        with engine.connect() as conn:
+            temporary = conn.exec_driver_sql("SELECT name FROM sqlite_temp_master").all()
+            assert temporary == []
+    engine.dispose()
