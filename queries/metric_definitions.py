@@ -249,7 +249,7 @@ WEEKLY_COLUMNS: tuple[MetricColumn, ...] = (
         "new_patients",
         "count",
         "completed bookings in the week that are their patient's first completed booking anywhere "
-        "(order: `starts_at`, then `booking_id`)",
+        "(order: `starts_at`, then `booking_id` compared byte by byte)",
         label="New patients",
         direction=HIGHER,
     ),

@@ -25,6 +25,16 @@ from queries.metric_definitions import DAILY_COUNTS, RESPONSE_SECONDS
 
 metadata = MetaData()
 
+
+def key_text(length: int) -> String:
+    """An id or a pseudonymous reference: compared and sorted byte by byte on both databases.
+
+    PostgreSQL otherwise compares such text by the server's locale, which sorts an index of
+    millions of refs two to three times slower, and orders ids as SQLite does not.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 locations = Table(
     "locations",
     metadata,
@@ -73,7 +83,7 @@ closures = Table(
 consultations = Table(
     "consultations",
     metadata,
-    Column("request_id", String(100), primary_key=True),
+    Column("request_id", key_text(100), primary_key=True),
     Column("location_id", ForeignKey("locations.location_id"), nullable=False),
     Column("received_at", DateTime, nullable=False),  # UTC
     Column("received_date", Date, nullable=False),  # local date at the location
@@ -84,7 +94,7 @@ consultations = Table(
     Column("consult_at", DateTime),  # UTC
     Column("consult_date", Date),  # local date at the location
     Column("consult_status", String(16), nullable=False),
-    Column("patient_ref", String(100)),
+    Column("patient_ref", key_text(100)),
     # Derived at import: a completed consult whose patient has a completed booking within 30 days.
     Column("converted", Boolean, nullable=False, default=False),
     # response_minutes makes it covering for the weekly median, which reads a year of requests.
@@ -96,9 +106,9 @@ consultations = Table(
 bookings = Table(
     "bookings",
     metadata,
-    Column("booking_id", String(100), primary_key=True),
+    Column("booking_id", key_text(100), primary_key=True),
     Column("location_id", ForeignKey("locations.location_id"), nullable=False),
-    Column("patient_ref", String(100), nullable=False),
+    Column("patient_ref", key_text(100), nullable=False),
     Column("kind", String(8), nullable=False),
     Column("starts_at", DateTime, nullable=False),  # UTC
     Column("start_date", Date, nullable=False),  # local date at the location

@@ -78,3 +78,33 @@ def test_0007_fills_the_response_times_of_the_days_stored_before_it(engine):
     filled = {str(day): value for day, value in stored}
     assert sorted(filled["2026-03-03"].split(",")) == ["1975", "2063"]
     assert filled["2026-03-04"] is None
+
+
+def _declared_collations(dialect) -> dict[tuple[str, str], str | None]:
+    return {
+        (table.name, column.name): getattr(column.type.dialect_impl(dialect), "collation", None)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if getattr(column.type.dialect_impl(dialect), "collation", None)
+    }
+
+
+def test_migrations_give_the_columns_the_collations_the_code_declares(engine):
+    """Alembic's comparison does not see collations: a declared one without its migration
+    fails here."""
+    declared = _declared_collations(engine.dialect)
+    if engine.dialect.name == "sqlite":
+        assert declared == {}  # SQLite compares text byte by byte, as "C" does
+        return
+    assert declared[("bookings", "patient_ref")] == "C"
+    with engine.connect() as conn:
+        found = {
+            (row.table_name, row.column_name): row.collation_name
+            for row in conn.execute(
+                text(
+                    "SELECT table_name, column_name, collation_name "
+                    "FROM information_schema.columns WHERE table_schema = current_schema()"
+                )
+            )
+        }
+    assert {key: found[key] for key in declared} == declared
