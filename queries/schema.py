@@ -38,7 +38,7 @@ def key_text(length: int) -> String:
 locations = Table(
     "locations",
     metadata,
-    Column("location_id", String(40), primary_key=True),
+    Column("location_id", key_text(40), primary_key=True),
     Column("name", Text, nullable=False),
     Column("city", Text, nullable=False),
     Column("state", String(2), nullable=False),
@@ -152,7 +152,7 @@ user_locations = Table(
     "user_locations",
     metadata,
     Column("email", ForeignKey("users.email", ondelete="CASCADE"), primary_key=True),
-    Column("location_id", String(40), primary_key=True),
+    Column("location_id", key_text(40), primary_key=True),
 )
 
 audit_log = Table(
@@ -171,7 +171,7 @@ audit_log = Table(
 targets = Table(
     "targets",
     metadata,
-    Column("location_id", String(40), primary_key=True),
+    Column("location_id", key_text(40), primary_key=True),
     Column("metric", String(40), primary_key=True),
     Column("min_value", Float),
     Column("max_value", Float),

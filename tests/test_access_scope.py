@@ -79,6 +79,12 @@ EXEMPT = {
     "queries.derived.refresh_after_import": "importer internal, returns nothing",
     "queries.derived.refresh_all_conversions": "importer internal, returns nothing",
     "queries.derived.refresh_changed": "importer internal, returns nothing",
+    "queries.daily_stats.rebuild_all_stats": "importer internal, returns nothing",
+    "queries.daily_stats.rebuild_stats": "importer internal, returns nothing",
+    "queries.daily_stats.recount_consultation_stats": "importer internal, returns nothing",
+    "queries.daily_stats.dialect_insert": "builds a statement, reads nothing",
+    "queries.table_keys.add_keys": "importer internal, returns nothing",
+    "queries.table_keys.drop_keys": "importer internal, returns constraint definitions",
     "queries.temporary_tables.create_empty": "creates this connection's empty work tables",
 }
 

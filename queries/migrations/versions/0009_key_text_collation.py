@@ -1,4 +1,4 @@
-"""Ids and patient refs compared byte by byte on PostgreSQL (`queries.schema.key_text`).
+"""Ids, location ids and patient refs compared byte by byte on PostgreSQL (`key_text`).
 
 Revision ID: 0009
 Revises: 0008
@@ -12,10 +12,16 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# Table -> its key text columns (all VARCHAR(100)). SQLite compares text byte by byte already.
+# Table -> its key text columns and their length. SQLite compares text byte by byte already.
 COLUMNS = {
-    "bookings": ("booking_id", "patient_ref"),
-    "consultations": ("request_id", "patient_ref"),
+    "locations": {"location_id": 40},
+    "capacity": {"location_id": 40},
+    "closures": {"location_id": 40},
+    "daily_location_stats": {"location_id": 40},
+    "user_locations": {"location_id": 40},
+    "targets": {"location_id": 40},
+    "bookings": {"booking_id": 100, "patient_ref": 100, "location_id": 40},
+    "consultations": {"request_id": 100, "patient_ref": 100, "location_id": 40},
 }
 
 
@@ -24,7 +30,8 @@ def _collate(collation: str) -> None:
         return
     for table, columns in COLUMNS.items():
         changes = ", ".join(
-            f'ALTER COLUMN {column} TYPE VARCHAR(100) COLLATE "{collation}"' for column in columns
+            f'ALTER COLUMN {column} TYPE VARCHAR({length}) COLLATE "{collation}"'
+            for column, length in columns.items()
         )
         # Names and collations are this module's constants, never input.
         op.execute(f"ALTER TABLE {table} {changes}")
