@@ -23,7 +23,7 @@ TYPE = "type"
 class SentFigure(BaseFigure):
     """Traces and layout as plotly stores them: each trace holding only valid properties with a
     `type`, the layout's nested dicts in the form plotly stores them (no `xaxis_title`
-    shorthands, no template). A subclass of plotly's figure so that `st.plotly_chart` takes it as
+    shorthands, no template, no arrays). A subclass of plotly's figure so that `st.plotly_chart` takes it as
     one (and asks it for `to_dict`), without building plotly's objects."""
 
     def __init__(self, traces: list[dict], layout: dict) -> None:
@@ -43,11 +43,11 @@ class SentFigure(BaseFigure):
         and for each trace; nested values and the template are shared, not copied: the JSON
         encoder reads them and changes nothing."""
         data = [_in_plotly_order(trace) for trace in self._traces]
+        # Only traces hold arrays (a layout of plain dicts has none to convert).
+        convert_to_base64(data)
         layout = {key: self._plain_layout[key] for key in sorted(self._plain_layout)}
-        sent = {"data": data, "layout": layout}
-        convert_to_base64(sent)
         layout["template"] = _default_template()
-        return sent
+        return {"data": data, "layout": layout}
 
     def __repr__(self) -> str:
         return f"SentFigure({len(self._traces)} traces)"
