@@ -189,9 +189,11 @@ def headline(query: Query) -> Headline:
     counts = _read(query.of_weeks(first, query.start), report_counts)
     week = {"locations": list(query.locations), "week": query.start}
     week |= {"week_start": query.week_start, "counts": counts}
+    # The targets of these locations as the page's loader keeps them, not read again.
+    resolved = targets.resolved_from(effective_targets(query))
     return Headline(
         _scoped(query.url, query.allowed, overview.kpi_summary, **week),
-        _scoped(query.url, query.allowed, attention.attention_status, **week),
+        _scoped(query.url, query.allowed, attention.attention_status, targets=resolved, **week),
     )
 
 
