@@ -100,12 +100,16 @@ def _sent(figure) -> str:
 @pytest.mark.parametrize("locations", [1, 3, 9])
 @pytest.mark.parametrize("band", [None, Band(0.0, 8.0, "at most 8%"), Band(5.0, None, "≥ 5")])
 @pytest.mark.parametrize("include_network", [True, False])
-@pytest.mark.parametrize("column", ["no_show_rate_pct", "held"])
+@pytest.mark.parametrize("column", ["no_show_rate_pct", "held", "held_k", "held_m", "held_t"])
 def test_a_sent_figure_sends_byte_for_byte_what_a_plotly_figure_does(
     locations, band, include_network, column
 ):
     weekly = _many_locations(locations)
-    weekly["held"] = range(len(weekly))  # whole numbers: plotly sends the smallest int type
+    # Whole numbers: plotly sends the narrowest int type that holds them (int8 to int32), and
+    # past int32 a plain list.
+    weekly["held"] = range(len(weekly))
+    weekly["held_k"], weekly["held_m"] = weekly["held"] * 1000, weekly["held"] * 100_000
+    weekly["held_t"] = weekly["held"] * 10**10 - 5
     options = {
         "title": "No-shows", "unit": "%", "names": {"loc-00": "Arlington"},
         "colours": {"loc-00": "#E69F00", "ALL": "#000000"},
