@@ -26,9 +26,8 @@ class SentFigure(BaseFigure):
     """Traces and layout as plotly stores them: each trace holding only valid properties with a
     `type`, the layout's nested dicts in the form plotly stores them (no `xaxis_title`
     shorthands, no template, no arrays), arrays only as a trace's own values (`x`, `y`), not
-    nested. A subclass of plotly's figure so that
-    `st.plotly_chart` takes it as one (and asks it for `to_dict`), without building plotly's
-    objects."""
+    nested. A subclass of plotly's figure so that `st.plotly_chart` takes it as one (and asks
+    it for `to_dict`), without building plotly's objects."""
 
     def __init__(self, traces: list[dict], layout: dict) -> None:
         # BaseFigure's own __init__ builds the objects this class exists to skip.
