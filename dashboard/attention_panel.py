@@ -24,32 +24,31 @@ def needs_attention(
     needing attention (each linking to its location's view), the rules, and the weeks not judged
     with their reasons."""
     st.subheader("Needs attention")
-    found = status[status["attention"].astype(bool)]
-    if found.empty:
+    link = partial(location_link, selection, list(names))
+    rows = targets_view.attention_rows(status, names, link)
+    if not rows:
         st.success(
             f"Nothing needs attention in the week of {week:%d %b %Y}: every location is within "
             "its targets, or has not been outside one for long enough.",
             icon=":material/check_circle:",
         )
+    elif len(rows) <= MARKDOWN_ROWS:
+        st.markdown(targets_view.attention_table(rows))
     else:
-        link = partial(location_link, selection, list(names))
-        rows = targets_view.attention_rows(found, names, link)
-        if len(rows) <= MARKDOWN_ROWS:
-            st.markdown(targets_view.attention_table(rows))
-        else:
-            st.caption(
-                f"{len(rows)} figures outside their targets at {found['location_id'].nunique()} "
-                "locations. Sort by any column; Open shows that location's view in a new tab."
-            )
-            st.dataframe(
-                rows,
-                hide_index=True,
-                height=ROWS_SHOWN_HIGH,
-                column_config={
-                    "Outside since": st.column_config.DateColumn(format="DD MMM YYYY"),
-                    "Open": st.column_config.LinkColumn(display_text="Open"),
-                },
-            )
+        places = status.loc[status["attention"].astype(bool), "location_id"].nunique()
+        st.caption(
+            f"{len(rows)} figures outside their targets at {places} "
+            "locations. Sort by any column; Open shows that location's view in a new tab."
+        )
+        st.dataframe(
+            targets_view.attention_frame(rows),
+            hide_index=True,
+            height=ROWS_SHOWN_HIGH,
+            column_config={
+                "Outside since": st.column_config.DateColumn(format="DD MMM YYYY"),
+                "Open": st.column_config.LinkColumn(display_text="Open"),
+            },
+        )
     st.caption(targets_view.RULES)
     if unjudged := targets_view.unjudged(status, names):
         with st.expander(f"Not judged in the week of {week:%d %b} ({len(unjudged)})"):

@@ -43,9 +43,13 @@ def auth_configured() -> bool:
 
 def current_mode(engine: Engine, configured: bool | None = None) -> AccessMode:
     """How visitors are admitted: from the secrets (`configured`: `auth_configured()` unless
-    given), `DASHBOARD_AUTH`, the address the server listens on and the database."""
-    with engine.connect() as conn:
-        demo = is_demo_database(conn)
+    given), `DASHBOARD_AUTH`, the address the server listens on and the database (read only
+    when the mode depends on it)."""
+
+    def demo() -> bool:
+        with engine.connect() as conn:
+            return is_demo_database(conn)
+
     return access_mode(
         auth_configured=auth_configured() if configured is None else configured,
         auth_setting=os.environ.get(AUTH_SETTING),

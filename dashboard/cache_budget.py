@@ -10,6 +10,7 @@ count errs high, so the bytes held never exceed it.
 """
 
 import functools
+import inspect
 import os
 import sys
 import threading
@@ -132,10 +133,18 @@ def within_budget(ttl: float, kept: Ledger | None = None) -> Callable[[Callable]
     `kept` is the process's ledger unless given."""
 
     def wrap(cached: Callable) -> Callable:
+        # Arguments are handed to the cache by name: Streamlit looks up the name of each
+        # positional one in the function's signature (inspect.signature) on every call, and a
+        # key made by name is the same key.
+        names = tuple(inspect.signature(cached).parameters)
+
         @functools.wraps(cached)
         def load(*args: Hashable, **kwargs: Hashable) -> Any:
-            value = cached(*args, **kwargs)
-            (kept or ledger(ttl)).use(cached, args, kwargs, value)
+            named = dict(zip(names, args, strict=False)) | kwargs
+            if len(named) != len(args) + len(kwargs):
+                raise TypeError(f"arguments of {names} given twice or too many: {args}, {kwargs}")
+            value = cached(**named)
+            (kept or ledger(ttl)).use(cached, (), named, value)
             return value
 
         load.clear = cached.clear  # type: ignore[attr-defined]

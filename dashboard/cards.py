@@ -1,5 +1,6 @@
 """The Overview's headline cards: one week's figures against the week before and the 12 before."""
 
+from collections import namedtuple
 from collections.abc import Mapping
 from datetime import date
 
@@ -9,11 +10,14 @@ import streamlit as st
 from dashboard import formats
 from dashboard.targets_view import card_target
 from queries.metric_definitions import column, conversion_final_from
+from queries.overview import KPI_COLUMNS
 from queries.targets import Target
 from queries.vocabulary import CONVERSION_WINDOW
 
 # Four cards a row: seven side by side cut their numbers short on a laptop screen.
 PER_ROW = 4
+# A card's row of `kpi_summary`, made once: `itertuples` makes a new class on every call.
+Kpi = namedtuple("Kpi", KPI_COLUMNS)
 
 
 def weekly_kpis(
@@ -30,7 +34,8 @@ def weekly_kpis(
         "weekly average for counts and taken together for rates."
     )
     cells = [cell for _ in range(0, len(kpis), PER_ROW) for cell in st.columns(PER_ROW)]
-    for cell, kpi in zip(cells, kpis.itertuples(), strict=False):  # the last row has spare cells
+    rows = map(Kpi._make, zip(*(kpis[name].tolist() for name in KPI_COLUMNS), strict=True))
+    for cell, kpi in zip(cells, rows, strict=False):  # the last row has spare cells
         change = formats.format_change(kpi.change_vs_previous, kpi.unit)
         direction = "normal" if kpi.higher_is_better else "inverse"
         help_text = formats.help_text(column(kpi.metric))

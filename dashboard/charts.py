@@ -4,7 +4,7 @@ Colours come from the Okabe-Ito palette, which stays distinguishable with the co
 colour blindness; each location keeps its colour on every page, and the network (`ALL`) is black.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -195,10 +195,13 @@ def weekly_trend(
     include_network: bool = True,
     band: Band | None = None,
     lines: TrendLines | None = None,
+    build: Callable[[list[dict], dict], go.Figure] | None = None,
 ) -> go.Figure:
     """One line per location (and the pooled network in black) of a weekly report column, over
     the target `band` (shaded) when one is given. The y axis is titled `unit`, by default the
-    column's unit in the metric registry. `lines`, if given, is `trend_lines(weekly)`.
+    column's unit in the metric registry. `lines`, if given, is `trend_lines(weekly)`. `build`
+    makes the figure of the plain trace and layout dicts: a `go.Figure` unless given (the
+    Overview gives `sent_figure.SentFigure` for figures it only draws).
 
     With more locations than `MAX_LOCATIONS` only the pooled line is drawn, even where
     `include_network` is False (a count's total next to the locations' own counts flattens them).
@@ -234,7 +237,7 @@ def weekly_trend(
         layout = _plain_layout(title, unit)
     if band is not None:
         layout.update(_band_layout(band))
-    return _checked_figure(traces, layout)
+    return (build or _checked_figure)(traces, layout)
 
 
 def _plain_layout(

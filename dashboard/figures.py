@@ -7,18 +7,19 @@ keyed by the table, not by the selection, so a figure always shows the rows it w
 whatever the loaders' caches did meanwhile: by the id `loaders.weekly` stamps on its result
 (`loaders.result_id`; every copy of one result out of the cache carries it, a result computed
 again gets a new one), else by hashing the table's rows. Figures are shared, not copied
-(`st.cache_resource`): nothing changes a figure after it is built, and `st.plotly_chart` sends a
-copy of it.
+(`st.cache_resource`): nothing changes a figure after it is built, and `st.plotly_chart` sends
+what it reads of it. They are only drawn, so each is kept as the plain dicts plotly would send
+(`sent_figure.SentFigure`), without building plotly's objects.
 """
 
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts
 from dashboard.loaders import TTL, result_id
+from dashboard.sent_figure import SentFigure
 from dashboard.trends import Trend
 
 ENTRIES = 64
@@ -30,7 +31,7 @@ def weekly_trends(
     *,
     colours: Mapping[str, str],
     names: Mapping[str, str],
-) -> tuple[go.Figure, ...]:
+) -> tuple[SentFigure, ...]:
     """`charts.weekly_trend` of `weekly` for each of `trends`, built once per table and options.
     `weekly` is `loaders.weekly`'s result as it returned it, or a table without its stamp."""
     # Only the names and colours of the lines drawn are part of the key: hashing those of every
@@ -53,7 +54,7 @@ def _trends(
     trends: tuple[Trend, ...],
     colours: Mapping[str, str],
     names: Mapping[str, str],
-) -> tuple[go.Figure, ...]:
+) -> tuple[SentFigure, ...]:
     lines = charts.trend_lines(weekly)  # split once for all the trends
     return tuple(
         charts.weekly_trend(
@@ -66,6 +67,7 @@ def _trends(
             colours=colours,
             names=names,
             lines=lines,
+            build=SentFigure,
         )
         for trend in trends
     )
@@ -77,7 +79,7 @@ def _weekly_trends(
     trends: tuple[Trend, ...],
     colours: Mapping[str, str],
     names: Mapping[str, str],
-) -> tuple[go.Figure, ...]:
+) -> tuple[SentFigure, ...]:
     return _trends(weekly, trends, colours, names)
 
 
@@ -90,5 +92,5 @@ def _stamped_trends(
     trends: tuple[Trend, ...],
     colours: Mapping[str, str],
     names: Mapping[str, str],
-) -> tuple[go.Figure, ...]:
+) -> tuple[SentFigure, ...]:
     return _trends(_weekly, trends, colours, names)

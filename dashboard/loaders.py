@@ -28,7 +28,7 @@ from queries import (
 )
 from queries.attention import LOOKBACK_WEEKS
 from queries.downloads import weekly_csv_download, weekly_xlsx_download
-from queries.report import ReportCounts, report_counts
+from queries.report import report_counts
 from queries.scope import EveryLocation, Scope
 from queries.weekly import weekly_metrics
 
@@ -58,6 +58,12 @@ class Query(NamedTuple):
         return self._replace(start=start, end=end)
 
 
+# A Query is hashed for a cache key by its text: each field is a string, a tuple of strings,
+# EVERY_LOCATION or a date, whose repr names it exactly, and Streamlit's own hashing of the
+# tuple field by field cost more than many a loader's work on a cached run.
+BY_VALUE = {Query: repr}
+
+
 def _scoped(url: str, allowed: Allowed, fn: Callable, **arguments):
     scope = Scope.from_key(allowed)
     with engine_for(url).connect() as conn:
@@ -84,102 +90,125 @@ def latest_activity_date(url: str, allowed: Allowed) -> date | None:
     return _scoped(url, allowed, catalog.latest_activity_date)
 
 
-@within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def counts(query: Query) -> ReportCounts:
-    """The report's counts and response times: read once for a selection, they serve the weekly
-    report and the period table (the Overview shows both)."""
-    return _read(query, report_counts)
+class ReportTables(NamedTuple):
+    """A selection's weekly report and period table (`report_tables`)."""
+
+    weekly: pd.DataFrame
+    period: pd.DataFrame
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def weekly(query: Query) -> pd.DataFrame:
-    """The weekly report, stamped with an id of its own (`result_id`): copies of one result out
-    of the cache carry the same id, a result computed again a new one."""
-    table = _read(query, weekly_metrics, counts=counts(query))
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
+def report_tables(query: Query) -> ReportTables:
+    """The weekly report and the period table of a selection, from one read of its counts and
+    response times: the Overview shows both, and one cached entry is one key to hash and one
+    result to copy out per run. The weekly table is stamped with an id of its own
+    (`result_id`): copies of one result out of the cache carry the same id, a result computed
+    again a new one."""
+    counts = _read(query, report_counts)
+    table = _read(query, weekly_metrics, counts=counts)
     table.attrs[RESULT_ID] = uuid.uuid4().hex
-    return table
+    return ReportTables(table, _read(query, period.period_metrics, counts=counts))
+
+
+def weekly(query: Query) -> pd.DataFrame:
+    """The weekly report of `report_tables`."""
+    return report_tables(query).weekly
 
 
 def result_id(table: pd.DataFrame) -> str | None:
-    """The id `weekly` stamped on the table it returned (None for any other table): a key for
-    what is built from the table as it is, cheaper than hashing its rows. A frame made from it
-    (filtered, changed) keeps the stamp in pandas, so only the loader's own result may use it."""
+    """The id `report_tables` stamped on the weekly table it returned (None for any other
+    table): a key for what is built from the table as it is, cheaper than hashing its rows. A
+    frame made from it (filtered, changed) keeps the stamp in pandas, so only the loader's own
+    result may use it."""
     return table.attrs.get(RESULT_ID)
 
 
-@within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def period_metrics(query: Query) -> pd.DataFrame:
-    return _read(query, period.period_metrics, counts=counts(query))
+    """The period table of `report_tables`."""
+    return report_tables(query).period
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def requests_by_week_and_channel(query: Query) -> pd.DataFrame:
     return _read(query, consultations.requests_by_week_and_channel)
 
 
 # With the pooled ALL rows: the charts show them instead of each location past the palette.
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def indication_mix(query: Query) -> pd.DataFrame:
     return _read(query, consultations.indication_mix, with_network=True)
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def response_time_distribution(query: Query) -> pd.DataFrame:
     return _read(query, consultations.response_time_distribution)
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def funnel_by_location(query: Query) -> pd.DataFrame:
     return _read(query, consultations.funnel_by_location, with_network=True)
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def bookings_by_week_and_status(query: Query) -> pd.DataFrame:
     return _read(query, infusions.bookings_by_week_and_status)
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def no_shows_by_location_and_weekday(query: Query) -> pd.DataFrame:
     return _read(query, infusions.no_shows_by_location_and_weekday)
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def occupied_rooms_by_weekday_hour(query: Query) -> pd.DataFrame:
     return _read(query, capacity.occupied_rooms_by_weekday_hour)
 
 
+class Headline(NamedTuple):
+    """The Overview's cards (`kpi_summary`) and "Needs attention" (`attention_status`) of a week."""
+
+    kpis: pd.DataFrame
+    status: pd.DataFrame
+
+
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def recent_counts(query: Query) -> ReportCounts:
-    """The report's counts of the `LOOKBACK_WEEKS` weeks to the week starting `query.start`
-    (see `Query.of_weeks`): read once, they serve the Overview's cards (the last 13 of them)
-    and "Needs attention" (all of them)."""
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
+def headline(query: Query) -> Headline:
+    """The cards and "Needs attention" as of the week starting `query.start` (see
+    `Query.of_weeks`), from one read of the report's counts of the `LOOKBACK_WEEKS` weeks to it:
+    the cards take the last 13 of them, "Needs attention" all of them."""
     first = query.start - timedelta(days=7 * (LOOKBACK_WEEKS - 1))
-    return _read(query.of_weeks(first, query.start), report_counts)
+    counts = _read(query.of_weeks(first, query.start), report_counts)
+    week = {"locations": list(query.locations), "week": query.start}
+    week |= {"week_start": query.week_start, "counts": counts}
+    # The targets of these locations as the page's loader keeps them, not read again.
+    resolved = targets.resolved_from(effective_targets(query))
+    return Headline(
+        _scoped(query.url, query.allowed, overview.kpi_summary, **week),
+        _scoped(query.url, query.allowed, attention.attention_status, targets=resolved, **week),
+    )
 
 
-@within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def kpi_summary(query: Query) -> pd.DataFrame:
-    """The Overview's cards for the week starting `query.start` (see `Query.of_weeks`)."""
-    return _scoped(
-        query.url, query.allowed, overview.kpi_summary, locations=list(query.locations),
-        week=query.start, week_start=query.week_start, counts=recent_counts(query),
-    )  # fmt: skip
+    """The Overview's cards for the week starting `query.start` (`headline`)."""
+    return headline(query).kpis
+
+
+def attention_status(query: Query) -> pd.DataFrame:
+    """What needs attention as of the week starting `query.start` (`headline`)."""
+    return headline(query).status
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def weeks_ahead(query: Query) -> pd.DataFrame:
     """Booked against available room-hours from the week holding `query.start` on."""
     return _scoped(
@@ -201,17 +230,7 @@ def _effective_targets(url: str, allowed: Allowed, locations: tuple[str, ...]) -
 
 
 @within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def attention_status(query: Query) -> pd.DataFrame:
-    """What needs attention as of the week starting `query.start` (see `Query.of_weeks`)."""
-    return _scoped(
-        query.url, query.allowed, attention.attention_status, locations=list(query.locations),
-        week=query.start, week_start=query.week_start, counts=recent_counts(query),
-    )  # fmt: skip
-
-
-@within_budget(TTL)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False, hash_funcs=BY_VALUE)
 def weekly_csv(query: Query, suppress_small: bool = False) -> bytes:
     """The weekly report CSV for the selection, through the safe export (queries/safe_export.py):
     the bytes `python -m queries.weekly` writes, with formula-like text made inert."""

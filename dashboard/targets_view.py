@@ -35,49 +35,66 @@ ATTENTION_COLUMNS = ("Location", "Metric", "This week", "Target", "Outside since
 
 
 def attention_rows(
-    found: pd.DataFrame, names: Mapping[str, str], link: Callable[[str], str]
-) -> pd.DataFrame:
-    """The rows needing attention as the panel shows them (`ATTENTION_COLUMNS`): the figure as
-    the cards print it, the target in words, the first week outside, and the location's link."""
-    metrics = [column(metric) for metric in found["metric"]]
+    status: pd.DataFrame, names: Mapping[str, str], link: Callable[[str], str]
+) -> list[tuple]:
+    """The rows of an `attention_status` table that need attention, as the panel shows them
+    (`ATTENTION_COLUMNS`): the figure as the cards print it, the target in words, the first week
+    outside, and the location's link. Plain tuples from the columns: a page draws the panel on
+    every run, and a frame of a few rows, or iterating one, costs more than the rows."""
+    rows = []
+    for location_id, name, value, target, since, attention in zip(
+        *(status[key] for key in ("location_id", "metric", "value", "target", "since")),
+        status["attention"],
+        strict=True,
+    ):
+        if not attention:
+            continue
+        metric = column(name)
+        rows.append(
+            (
+                formats.location_name(names, location_id),
+                metric.label,
+                formats.format_value(value, metric.unit, metric.decimals or 0),
+                target,
+                since,
+                link(location_id),
+            )
+        )
+    return rows
+
+
+def attention_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    """`attention_rows` as a table with the columns `ATTENTION_COLUMNS` (the panel's long form)."""
     return pd.DataFrame(
-        {
-            "Location": [formats.location_name(names, loc) for loc in found["location_id"]],
-            "Metric": [metric.label for metric in metrics],
-            "This week": [
-                formats.format_value(value, metric.unit, metric.decimals or 0)
-                for value, metric in zip(found["value"], metrics, strict=True)
-            ],
-            "Target": list(found["target"]),
-            "Outside since": list(found["since"]),
-            "Open": [link(loc) for loc in found["location_id"]],
-        },
+        {name: [row[n] for row in rows] for n, name in enumerate(ATTENTION_COLUMNS)},
         columns=list(ATTENTION_COLUMNS),
     )
 
 
-def attention_table(rows: pd.DataFrame) -> str:
+def attention_table(rows: Sequence[tuple]) -> str:
     """`attention_rows` as a Markdown table; each row links to its location's view."""
     lines = [
         "| Location | Metric | This week | Target | Outside since | |",
         "|---|---|---|---|---|---|",
     ]
-    for row in rows.itertuples(index=False):
-        name = _escaped(row.Location)
+    for location, metric, value, target, since, link in rows:
+        name = _escaped(location)
         lines.append(
-            f"| {name} | {_escaped(row.Metric)} | {row[2]} | {_escaped(row.Target)} | "
-            f"{row[4]:%d %b %Y} | [Open {name}]({row.Open}) |"
+            f"| {name} | {_escaped(metric)} | {value} | {_escaped(target)} | "
+            f"{since:%d %b %Y} | [Open {name}]({link}) |"
         )
     return "\n".join(lines)
 
 
 def unjudged(status: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
     """One line per location and metric whose latest week was not judged, saying why."""
-    rows = status[~status["judged"].astype(bool)]
     return [
-        f"{_escaped(formats.location_name(names, row.location_id))}, "
-        f"{column(row.metric).label.lower()}: {row.reason}"
-        for row in rows.itertuples()
+        f"{_escaped(formats.location_name(names, location_id))}, "
+        f"{column(metric).label.lower()}: {reason}"
+        for location_id, metric, judged, reason in zip(
+            *(status[key] for key in ("location_id", "metric", "judged", "reason")), strict=True
+        )
+        if not judged
     ]
 
 

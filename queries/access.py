@@ -6,7 +6,7 @@ Admins see every location; managers see their listed ones; anyone else sees noth
 
 import enum
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, or_, select
@@ -118,10 +118,16 @@ class AccessMode(enum.Enum):
 
 
 def access_mode(
-    *, auth_configured: bool, auth_setting: str | None, demo: bool, loopback: bool
+    *,
+    auth_configured: bool,
+    auth_setting: str | None,
+    demo: bool | Callable[[], bool],
+    loopback: bool,
 ) -> AccessMode:
     """Decide the access mode; `auth_setting` is the `DASHBOARD_AUTH` environment value and
-    `loopback` whether the server listens on a loopback address only.
+    `loopback` whether the server listens on a loopback address only. `demo` says whether the
+    database holds demo data only, or is a function that reads it, called only when the mode
+    depends on it (neither sign-in nor `DASHBOARD_AUTH=off`): the app decides on every run.
 
     `DASHBOARD_AUTH=off` opens every location and the admin pages to whoever reaches the port,
     so it is honoured only where nobody but this machine can reach it.
@@ -130,7 +136,7 @@ def access_mode(
         return AccessMode.SIGN_IN
     if (auth_setting or "").strip().lower() == "off":
         return AccessMode.OPEN if loopback else AccessMode.SETUP
-    return AccessMode.DEMO if demo else AccessMode.SETUP
+    return AccessMode.DEMO if (demo() if callable(demo) else demo) else AccessMode.SETUP
 
 
 def is_loopback(address: str | None) -> bool:

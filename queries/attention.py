@@ -101,14 +101,19 @@ def attention_status(
     week: date,
     week_start: str = "mon",
     counts: ReportCounts | None = None,
+    targets: Mapping[str, Mapping[str, tuple[Target, str]]] | None = None,
 ) -> pd.DataFrame:
     """Every selected location and metric with a target, as of the week holding `week`:
     columns `STATUS_COLUMNS`. `judged` says whether that week counted, `reason` why not;
     `since` is the first week of the run outside the target that made it need attention.
     `counts`, if given, is `report_counts` for the same scope and locations over weeks that
-    include the `LOOKBACK_WEEKS` to `week`, and the report is not read again."""
+    include the `LOOKBACK_WEEKS` to `week`, and the report is not read again; `targets`, if
+    given, is `resolved_targets` for the same scope and locations, and they are not read again.
+    """
     week = week_start_of(week, week_start)
-    resolved = resolved_targets(conn, scope=scope, locations=locations)
+    if targets is None:
+        targets = resolved_targets(conn, scope=scope, locations=locations)
+    resolved = targets
     selected = list(resolved)
     if not selected:
         return pd.DataFrame(columns=STATUS_COLUMNS)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from queries.metric_definitions import METRICS
 from queries.page_filters import PeriodArgs
-from queries.report import ReportCounts, metrics_table
+from queries.report import ReportCounts, metrics_columns, report_counts
 from queries.vocabulary import ALL
 
 PERIOD_COLUMNS = ["location_id", *(metric.name for metric in METRICS)]
@@ -28,10 +28,14 @@ def period_metrics(
     """The weekly report's metrics for the whole weeks holding `start`..`end`, one row per selected
     location then `ALL`: `location_id` and the report's columns 3-19. `counts`, if given, is
     `report.report_counts` for the same arguments, and nothing is read again."""
-    table = metrics_table(conn, week_start=week_start, whole_period=True, counts=counts, **period)
-    if table.empty:
+    if counts is None:
+        counts = report_counts(conn, week_start=week_start, **period)
+    if not counts.selected:
         return pd.DataFrame(columns=PERIOD_COLUMNS)
-    return table[PERIOD_COLUMNS].reset_index(drop=True)
+    # The report core's columns straight into the period's frame: the whole report's frame,
+    # then a copy of its columns, cost more than the columns on every new selection.
+    columns = metrics_columns(counts, whole_period=True)
+    return pd.DataFrame({name: columns[name] for name in PERIOD_COLUMNS}, columns=PERIOD_COLUMNS)
 
 
 # Rates, the median and utilization compare across locations of any size; counts do not.

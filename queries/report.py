@@ -10,13 +10,14 @@ those times. `metrics_table` lays out the grid (every bucket x every selected lo
 (queries/metric_definitions.py), from the weekly sums or, for the whole period, their sum.
 """
 
+import functools
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import NamedTuple, Unpack
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, exists, func, or_, select
 
 from queries.metric_definitions import (
     DAILY_COUNTS,
@@ -156,10 +157,22 @@ def metrics_columns(counts: ReportCounts, *, whole_period: bool = False) -> dict
     )
 
 
+_LOCATION_IDS = select(locations.c.location_id)
+# The report's statements are built once per week column, their locations and days bound at
+# each run: building a statement and its cache key on every run cost more than SQLite's work
+# on a one-location read.
+_SELECTED = bindparam("selected", expanding=True)
+_FIRST, _LAST = bindparam("first"), bindparam("last")
+
+
+def _bound(selected: list[str], first: date, last: date) -> dict[str, object]:
+    return {"selected": selected, "first": first, "last": last}
+
+
 def _selected_locations(
     conn: Connection, scope: Scope, requested: Sequence[str] | None
 ) -> list[str]:
-    known = set(conn.scalars(select(locations.c.location_id)))
+    known = set(conn.scalars(_LOCATION_IDS))
     if requested is not None:
         unknown = sorted(set(requested) - known)
         if unknown:
@@ -174,30 +187,39 @@ def _day_stat_sums(
     conn: Connection, week, selected: list[str], first: date, last: date
 ) -> list[tuple[date, str, tuple[int, ...]]]:
     """`DAILY_COUNTS` summed per week and location, in that order."""
+    rows = conn.execute(_day_stat_sums_statement(week), _bound(selected, first, last))
+    # Sums by position: looking each up by name on every row is a noticeable share of a
+    # network-scale report (docs/performance.md).
+    return [(week_day, location_id, tuple(sums)) for week_day, location_id, *sums in rows]
+
+
+@functools.cache
+def _day_stat_sums_statement(week: ColumnElement) -> Select:
     s = daily_location_stats.c
     names = list(DAILY_COUNTS)
-    stmt = (
+    return (
         select(
             week.label("week"), s.location_id, *(func.sum(s[name]).label(name) for name in names)
         )
         .select_from(daily_location_stats.join(calendar, calendar.c.day == s.day))
-        .where(s.location_id.in_(selected), s.day.between(first, last))
+        .where(s.location_id.in_(_SELECTED), s.day.between(_FIRST, _LAST))
         .group_by(week, s.location_id)
     )
-    # Sums by position: looking each up by name on every row is a noticeable share of a
-    # network-scale report (docs/performance.md).
-    return [
-        (week_day, location_id, tuple(sums)) for week_day, location_id, *sums in conn.execute(stmt)
-    ]
 
 
 def _available_minutes(
     conn: Connection, week, selected: list[str], first: date, last: date
 ) -> list[tuple[date, str, int]]:
     """Room-minutes per week and location: capacity rows that hold on each calendar day."""
+    rows = conn.execute(_available_minutes_statement(week), _bound(selected, first, last))
+    return [(week_day, location_id, int(minutes)) for week_day, location_id, minutes in rows]
+
+
+@functools.cache
+def _available_minutes_statement(week: ColumnElement) -> Select:
     cap, day = capacity.c, calendar.c.day
     closed = exists().where(closures.c.location_id == cap.location_id, closures.c.day == day)
-    stmt = (
+    return (
         select(
             week.label("week"),
             cap.location_id,
@@ -209,8 +231,8 @@ def _available_minutes(
             )
         )
         .where(
-            day.between(first, last),
-            cap.location_id.in_(selected),
+            day.between(_FIRST, _LAST),
+            cap.location_id.in_(_SELECTED),
             cap.effective_from <= day,
             or_(cap.effective_to.is_(None), cap.effective_to >= day),
             or_(locations.c.opened_on.is_(None), locations.c.opened_on <= day),
@@ -219,10 +241,6 @@ def _available_minutes(
         )
         .group_by(week, cap.location_id)
     )
-    return [
-        (week_day, location_id, int(minutes))
-        for week_day, location_id, minutes in conn.execute(stmt)
-    ]
 
 
 def _whole_weeks(start: date, end: date, week_start: str) -> tuple[date, date]:
@@ -239,18 +257,7 @@ def _response_seconds(
     """The period's response times, `week`, `location_id`, `seconds`, one row per contacted
     request: the days' texts joined per week and location in the database, so a whole network's
     year is about ten thousand short rows, not every request (docs/performance.md)."""
-    s = daily_location_stats.c
-    stmt = (
-        select(week.label("week"), s.location_id, comma_joined(s[RESPONSE_SECONDS]))
-        .select_from(daily_location_stats.join(calendar, calendar.c.day == s.day))
-        .where(
-            s.location_id.in_(selected),
-            s.day.between(first, last),
-            s[RESPONSE_SECONDS].is_not(None),
-        )
-        .group_by(week, s.location_id)
-    )
-    groups = conn.execute(stmt).all()
+    groups = conn.execute(_response_seconds_statement(week), _bound(selected, first, last)).all()
     texts = [text for _week, _location, text in groups]
     counts = np.fromiter((text.count(",") + 1 for text in texts), dtype=np.int64, count=len(texts))
     seconds = np.fromstring(",".join(texts), dtype=np.int64, sep=",") if texts else np.array([])
@@ -265,6 +272,21 @@ def _response_seconds(
         }
     )
     return rows
+
+
+@functools.cache
+def _response_seconds_statement(week: ColumnElement) -> Select:
+    s = daily_location_stats.c
+    return (
+        select(week.label("week"), s.location_id, comma_joined(s[RESPONSE_SECONDS]))
+        .select_from(daily_location_stats.join(calendar, calendar.c.day == s.day))
+        .where(
+            s.location_id.in_(_SELECTED),
+            s.day.between(_FIRST, _LAST),
+            s[RESPONSE_SECONDS].is_not(None),
+        )
+        .group_by(week, s.location_id)
+    )
 
 
 def _repeated(labels: list, counts: np.ndarray) -> pd.Categorical:

@@ -154,6 +154,18 @@ def resolved_targets(
     return resolve(stored, selected)
 
 
+def resolved_from(effective: pd.DataFrame) -> dict[str, dict[str, tuple[Target, str]]]:
+    """`resolved_targets` again from the `effective_targets` frame of the same selection (a page
+    has it cached), in its order: per location, per metric, the target and its source."""
+    resolved: dict[str, dict[str, tuple[Target, str]]] = {}
+    for location_id, metric, low, high, weeks, source in zip(
+        *(effective[name] for name in EFFECTIVE_COLUMNS), strict=True
+    ):
+        target = Target(min=_bound(low), max=_bound(high), weeks=int(weeks))
+        resolved.setdefault(location_id, {})[metric] = (target, source)
+    return resolved
+
+
 def resolve(
     stored: Mapping[tuple[str, str], Target], location_ids: Iterable[str]
 ) -> dict[str, dict[str, tuple[Target, str]]]:

@@ -154,6 +154,20 @@ def test_access_mode(auth_configured, setting, demo, loopback, expected):
         auth_configured=auth_configured, auth_setting=setting, demo=demo, loopback=loopback
     )
     assert mode is expected
+    # The same from a function that reads the database, called only where the mode depends on
+    # it: not with sign-in, not with DASHBOARD_AUTH=off.
+    asked = []
+
+    def read() -> bool:
+        asked.append(True)
+        return demo
+
+    mode = access_mode(
+        auth_configured=auth_configured, auth_setting=setting, demo=read, loopback=loopback
+    )
+    assert mode is expected
+    decided_without_it = auth_configured or (setting or "").strip().lower() == "off"
+    assert asked == ([] if decided_without_it else [True])
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def test_every_cached_loader_is_under_the_budget():
         if isinstance(getattr(value, "__wrapped__", None), kind)
     ]
     assert bare == []
-    assert {"weekly", "counts", "period_metrics", "weekly_csv"} <= set(wrapped)
+    assert {"report_tables", "headline", "weekly_csv"} <= set(wrapped)
 
 
 def test_a_result_computed_again_after_its_ttl_is_counted_once():
@@ -104,3 +104,13 @@ def test_a_result_computed_again_after_its_ttl_is_counted_once():
     assert computed == [1, 2, 1]
     # The expired 2 is no longer counted, and 1 is counted once.
     assert frame.ledger.total == ROWS * 8 + 132
+
+
+def test_by_position_or_by_name_a_loader_keeps_one_entry_and_the_budget_drops_it():
+    frame, computed = _counted_loader(budget=1_000_000)
+    frame(1)
+    frame(n=1)  # the same entry
+    assert computed == [1]
+    frame(2), frame(3)  # 1 is the least recently used: dropped, though first asked by position
+    frame(n=1)
+    assert computed == [1, 2, 3, 1]

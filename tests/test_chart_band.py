@@ -6,9 +6,11 @@ from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
-from dashboard.charts import TARGET_COLOUR, Band, weekly_trend
+from dashboard.charts import POOLED_TREND_MARGIN, TARGET_COLOUR, Band, weekly_trend
+from dashboard.sent_figure import SentFigure
 
 WEEKLY = pd.DataFrame(
     {
@@ -88,3 +90,46 @@ def test_a_trend_takes_later_changes_with_plotly_checks():
     assert len(figure.layout.shapes) == 1
     with pytest.raises(ValueError):
         figure.update_layout(not_a_property=1)
+
+
+def _sent(figure) -> str:
+    # What st.plotly_chart sends for a figure (streamlit/elements/plotly_chart.py).
+    return pio.to_json(figure.to_dict(), validate=False)
+
+
+@pytest.mark.parametrize("locations", [1, 3, 9])
+@pytest.mark.parametrize("band", [None, Band(0.0, 8.0, "at most 8%"), Band(5.0, None, "≥ 5")])
+@pytest.mark.parametrize("include_network", [True, False])
+@pytest.mark.parametrize("column", ["no_show_rate_pct", "held", "held_k", "held_m", "held_t"])
+def test_a_sent_figure_sends_byte_for_byte_what_a_plotly_figure_does(
+    locations, band, include_network, column
+):
+    weekly = _many_locations(locations)
+    # Whole numbers: plotly sends the narrowest int type that holds them (int8 to int32), and
+    # past int32 a plain list.
+    weekly["held"] = range(len(weekly))
+    weekly["held_k"], weekly["held_m"] = weekly["held"] * 1000, weekly["held"] * 100_000
+    weekly["held_t"] = weekly["held"] * 10**10 - 5
+    options = {
+        "title": "No-shows", "unit": "%", "names": {"loc-00": "Arlington"},
+        "colours": {"loc-00": "#E69F00", "ALL": "#000000"},
+        "include_network": include_network, "band": band,
+    }  # fmt: skip
+    sent = weekly_trend(weekly, column, build=SentFigure, **options)
+    plotly_figure = weekly_trend(weekly, column, **options)
+    assert isinstance(plotly_figure, go.Figure) and not isinstance(sent, go.Figure)
+    assert _sent(sent) == _sent(plotly_figure)
+    # Every property checked by plotly (which orders nested properties by name).
+    assert json.loads(_sent(sent)) == json.loads(_sent(go.Figure(plotly_figure.to_dict())))
+    if locations > 7:
+        assert json.loads(_sent(sent))["layout"]["margin"]["r"] == POOLED_TREND_MARGIN["r"]
+
+
+def test_a_sent_figure_does_not_change_what_it_was_made_of():
+    sent = weekly_trend(
+        WEEKLY, "utilization_pct", title="Rooms", unit="%", colours={}, names={},
+        band=Band(70.0, 90.0, "70-90 %"), build=SentFigure,
+    )  # fmt: skip
+    first = _sent(sent)
+    assert _sent(sent) == first
+    assert list(sent.traces[0]["y"]) == [75.0, 81.5]

@@ -23,7 +23,7 @@ def _weekly(arlington_rate: float) -> pd.DataFrame:
 
 
 def _lines(figure) -> dict[str, list[float]]:
-    return {trace.name: list(trace.y) for trace in figure.data}
+    return {trace["name"]: list(trace["y"]) for trace in figure.traces}
 
 
 def test_the_same_table_is_drawn_from_the_figure_built_before():

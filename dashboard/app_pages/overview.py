@@ -19,7 +19,8 @@ targets = common_targets(loaders.effective_targets(query))
 # chart and table code while they are computed, which is what a first view waits for.
 headline = st.container()
 
-weekly = loaders.weekly(query)
+# The weekly and period tables come out of one cached entry: one key to hash, one copy out.
+weekly, table = loaders.report_tables(query)
 left, right = st.columns(2)
 trends = figures.weekly_trends(
     weekly,
@@ -37,7 +38,6 @@ st.caption(
 )
 
 st.subheader(f"Per location, {sel.first_week:%d %b %Y} to {sel.end:%d %b %Y}")
-table = loaders.period_metrics(query)
 st.dataframe(
     formats.with_location_names(table, ctx.names),
     hide_index=True,
@@ -51,9 +51,8 @@ with headline:
             "No week of the selected period is over yet, so there are no weekly figures to show."
         )
     else:
-        status = loaders.attention_status(query.of_weeks(kpi_week, kpi_week))
+        kpis, status = loaders.headline(query.of_weeks(kpi_week, kpi_week))
         attention_panel.needs_attention(status, week=kpi_week, selection=sel, names=ctx.names)
-        kpis = loaders.kpi_summary(query.of_weeks(kpi_week, kpi_week))
         cards.weekly_kpis(
             kpis, week=kpi_week, still_rising=sel.still_rising(kpi_week), targets=targets
         )
