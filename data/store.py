@@ -240,8 +240,15 @@ class Touched:
             )
             if conn.dialect.name == "postgresql":
                 # Fresh statistics for the tables the refresh rewrote: the planner otherwise
-                # assumes tiny tables. A bulk-loaded table was analyzed when it was indexed.
-                conn.exec_driver_sql("ANALYZE daily_location_stats, consultations, bookings")
+                # assumes tiny tables. A bulk-loaded table was analyzed when it was indexed,
+                # and after a bulk load the refresh writes only the daily counts and, for
+                # bookings, the stored consults' conversions.
+                tables = ["daily_location_stats"]
+                if not whole:
+                    tables += ["consultations", "bookings"]
+                elif conversions:
+                    tables.append("consultations")
+                conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
             return
         by_patient = self.stored_kind.refresh_by == "patient_ref"
         refresh_changed(

@@ -48,3 +48,16 @@ def test_an_import_leaves_statistics_for_the_small_tables_it_wrote(_postgres_dat
             assert _rows(conn, table) > 0
             assert _planner_rows(conn, table) == _rows(conn, table), table
     engine.dispose()
+
+
+def test_a_bulk_import_leaves_statistics_for_every_big_table_it_wrote(_postgres_database):
+    _truncate_postgres(_postgres_database)
+    engine = make_engine(_postgres_database)
+    import_files(
+        engine, [p for p in TWO_WEEKS.glob("*.csv") if p.stem != "expected-weekly-metrics"]
+    )
+    with engine.connect() as conn:
+        for table in ("bookings", "consultations", "daily_location_stats"):
+            assert _rows(conn, table) > 0
+            assert _planner_rows(conn, table) == _rows(conn, table), table
+    engine.dispose()
