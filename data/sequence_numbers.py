@@ -4,8 +4,8 @@ The numbers are those of `queries.derived.sequence_columns`: a completed booking
 its patient's completed bookings (`completed_seq`) and, for an `initial` one, among the patient's
 completed initial bookings (`initial_seq`), both in `starts_at`, `booking_id` order. A bulk load
 writes into an empty table, so every booking that counts is in the file: each chunk gives its
-completed rows' patient, start and kind as it is staged (a few bytes a row, the patient refs once
-each), and `numbers` numbers them all at the end with one sort. A window over the staged rows in
+completed rows' patient, start and kind as it is staged (tens of bytes a row), and `numbers`
+numbers them all at the end with one sort. A window over the staged rows in
 the database sorted whole rows, the slowest statement of the load (docs/performance.md).
 """
 
@@ -22,23 +22,20 @@ class StagedSequences:
     """The completed bookings of the chunks staged so far, by staging row number (from 1)."""
 
     def __init__(self) -> None:
-        self.patients: dict[str, int] = {}
         self.rows = 0  # staged so far
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # The completed rows' patient refs, chunk by chunk, numbered once all are in: in a
+        # file in no particular order every chunk holds patients of every other chunk.
+        self.refs: list[pd.Series] = []
 
     def add(self, frame: pd.DataFrame) -> None:
         """One chunk of bookings, in the order its rows are staged."""
         completed = (frame["status"] == "completed").to_numpy(dtype=bool)
-        refs = frame["patient_ref"][completed]
-        codes, distinct = pd.factorize(refs)
-        known = self.patients
-        numbered = np.fromiter(
-            (known.setdefault(ref, len(known)) for ref in distinct), np.int32, len(distinct)
-        )
+        self.refs.append(frame["patient_ref"][completed])
         starts = frame["starts_at"][completed].to_numpy(dtype="datetime64[us]").view(np.int64)
         initial = (frame["kind"][completed] == "initial").to_numpy(dtype=bool)
         row = np.flatnonzero(completed).astype(np.int64) + self.rows + 1
-        self.parts.append((row, numbered[codes], starts, initial))
+        self.parts.append((row, starts, initial))
         self.rows += len(frame)
 
     def numbers(
@@ -50,10 +47,9 @@ class StagedSequences:
         Bookings of one patient with equal starts are put in `booking_id` order: `in_key_order`
         gives those staged rows in the database's order of their ids (its collation decides).
         """
-        rows, patient, starts, initial = (
-            np.concatenate([part[n] for part in self.parts]) for n in range(4)
-        )
-        self.parts, self.patients = [], {}
+        rows, starts, initial = (np.concatenate([part[n] for part in self.parts]) for n in range(3))
+        patient, _ = pd.factorize(pd.concat(self.refs, ignore_index=True))
+        self.parts, self.refs = [], []
         order = np.lexsort((starts, patient))
         tied = _tied(patient[order], starts[order])
         if tied.any():
