@@ -140,7 +140,7 @@ class BulkLoad:
         self.constraints = drop_keys(conn, table.name)
         self.key = table.primary_key.columns[0].name
         # SQLite keeps the primary key's B-tree while loading: rows are written to it in key
-        # order (`_in_key_order`), and every row stays in it while the keys come in order.
+        # order (`_check_key_order`), and every row stays in it while the keys come in order.
         self.last_key: object = None
         self.in_key_order = True
         self.staging: Table | None = None
@@ -171,7 +171,7 @@ class BulkLoad:
         if self.derived is None:
             frame = frame.assign(**_defaults(self.table, frame.columns))
         if self.conn.dialect.name == "sqlite":
-            frame = self._in_key_order(frame)
+            self._check_key_order(frame)
         target = self.table if self.staging is None else self.staging
         if self.counted is not None:
             self.counted.add(frame)
@@ -198,25 +198,26 @@ class BulkLoad:
         finally:
             cursor.close()
 
-    def _in_key_order(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The chunk sorted by key; from the first chunk whose keys do not follow the keys
-        written before, the rows are staged and `finish` moves them in sorted whole.
+    def _check_key_order(self, frame: pd.DataFrame) -> None:
+        """From the first chunk whose keys are not in order after the keys written before, the
+        rows are staged, and `finish` moves them in sorted whole (so a staged chunk is not
+        sorted by itself).
 
         A row written out of key order lands on a random page of the key's B-tree, most of them
         out of the page cache; in key order each page is filled once.
         """
+        if not self.in_key_order:
+            return
         keys = frame[self.key]
-        if not keys.is_monotonic_increasing:
-            frame = frame.sort_values(self.key, kind="stable")
-            keys = frame[self.key]
+        if len(keys) and (
+            not keys.is_monotonic_increasing
+            or (self.last_key is not None and not keys.iloc[0] > self.last_key)
+        ):
             self.in_key_order = False
-        if len(keys):
-            if self.last_key is not None and not keys.iloc[0] > self.last_key:
-                self.in_key_order = False
+            if self.staging is None:
+                self._stage(list(frame.columns))
+        elif len(keys):
             self.last_key = keys.iloc[-1]
-        if not self.in_key_order and self.staging is None:
-            self._stage(list(frame.columns))
-        return frame
 
     def finish(self) -> None:
         """Move staged rows in with their derived columns; build the keys and indexes once."""
