@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from itertools import islice
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # Megabytes the loaders' caches may hold together in one server process (DASHBOARD_CACHE_MB).
@@ -44,10 +45,16 @@ def weight(value: object) -> int:
     A long list or dict is weighed from its first entries: a loader's entries are alike, and
     weighing ten thousand of them one by one would cost more than reading them."""
     if isinstance(value, pd.DataFrame):
-        # Column by column: the frame's own memory_usage builds a Series of the sizes first, a
+        # A column of a plain numpy dtype holds its item size a row and is weighed from its
+        # dtype; only the others (text, objects, pandas' own types) are taken out of the frame,
+        # each as a Series: the frame's own memory_usage makes a Series of every column, a
         # noticeable cost on every new result.
+        rows = len(value)
         return int(value.index.memory_usage(deep=True)) + sum(
-            _column_bytes(values) for _, values in value.items()
+            rows * dtype.itemsize
+            if isinstance(dtype, np.dtype) and dtype.kind != "O"
+            else _column_bytes(value.iloc[:, n])
+            for n, dtype in enumerate(value.dtypes)
         )
     if isinstance(value, pd.Series):
         return int(value.memory_usage(deep=True, index=True))

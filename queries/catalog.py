@@ -3,10 +3,10 @@
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from queries.page_filters import location_condition
-from queries.schema import bookings, consultations, locations
+from queries.schema import daily_location_stats, locations
 from queries.scope import Scope
 
 
@@ -26,14 +26,28 @@ def latest_activity_date(conn: Connection, *, scope: Scope) -> date | None:
 
     Only past activity counts: scheduled bookings lie in the future and say nothing about how far
     the data reaches.
+
+    Read from the days an import counts (`daily_location_stats`: every request on its day of
+    receipt, every completed booking on its day): each location's days are walked back from its
+    last one, past the days that hold only scheduled bookings, to its last day with a request or
+    a completed infusion. Among the bookings themselves the walk back by date passed every
+    booking of the whole network's future weeks, each read from the table to see its status, and
+    every server's first page waits for this date.
     """
-    request_day = select(func.max(consultations.c.received_date)).where(
-        location_condition(consultations.c.location_id, scope=scope, locations=None)
+    s = daily_location_stats.c
+    last_day = (
+        select(s.day)
+        .where(
+            s.location_id == locations.c.location_id,
+            or_(s.consult_requests > 0, s.infusions_completed > 0),
+        )
+        .order_by(s.day.desc())
+        .limit(1)
+        .correlate(locations)
+        .scalar_subquery()
     )
-    booking_day = select(func.max(bookings.c.start_date)).where(
-        bookings.c.status == "completed",
-        location_condition(bookings.c.location_id, scope=scope, locations=None),
-    )
-    days = [conn.execute(request_day).scalar(), conn.execute(booking_day).scalar()]
-    days = [day for day in days if day is not None]
-    return max(days) if days else None
+    return conn.execute(
+        select(func.max(last_day))
+        .select_from(locations)
+        .where(location_condition(locations.c.location_id, scope=scope, locations=None))
+    ).scalar()

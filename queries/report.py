@@ -45,11 +45,22 @@ MEDIAN = column("median_response_minutes")
 Key = tuple[date, str]
 
 
+class Responses(NamedTuple):
+    """The response times a selection's medians are taken over, one entry per contacted request:
+    the position of its week among the counts' weeks, of its location among the counts'
+    locations, and its seconds. Plain arrays: fewer weeks of them (`ReportCounts.of_weeks`, three
+    times a manager's first view) are one mask, not a frame filtered and its labels redone."""
+
+    week: np.ndarray
+    place: np.ndarray
+    seconds: np.ndarray
+
+
 class ReportCounts(NamedTuple):
     """What a selection's report tables are computed from, read once: the whole weeks `first` to
     `last`, the locations read, the summed counts (`SUMMED_COUNTS`, in that order) per week and
-    location as an array indexed [week, location, count], and the response times (`week`,
-    `location_id`, `seconds`) the medians are taken over.
+    location as an array indexed [week, location, count], and the response times the medians
+    are taken over (`Responses`).
 
     The weekly table and the whole-period table both come from it (the Overview shows both):
     the period's counts are its weeks' sums, its medians are taken over all its weeks' times.
@@ -59,7 +70,7 @@ class ReportCounts(NamedTuple):
     last: date
     selected: list[str]
     totals: np.ndarray
-    responses: pd.DataFrame
+    responses: Responses
 
     @property
     def weeks(self) -> list[date]:
@@ -73,11 +84,9 @@ class ReportCounts(NamedTuple):
             raise ValueError(f"{first}..{last} are not whole weeks of {self.first}..{self.last}")
         skipped, kept_weeks = (first - self.first).days // 7, (last - first).days // 7 + 1
         totals = self.totals[skipped : skipped + kept_weeks]
-        weeks = self.responses["week"]
-        inside = weeks.isin([week for week in weeks.cat.categories if first <= week <= last])
-        kept = self.responses[inside.to_numpy()].reset_index(drop=True)
-        # Only the kept weeks as labels: each label is looked up among the kept weeks.
-        kept["week"] = kept["week"].cat.remove_unused_categories()
+        week, place, seconds = self.responses
+        inside = (week >= skipped) & (week < skipped + kept_weeks)
+        kept = Responses(week[inside] - skipped, place[inside], seconds[inside])
         return ReportCounts(first, last, self.selected, totals, kept)
 
 
@@ -102,7 +111,7 @@ def report_counts(
     weeks, places = _cells(minutes, at_week, at_location)
     available = SUMMED_COUNTS.index("available_minutes")
     totals[weeks, places, available] = np.array([m for *_, m in minutes], "int64")
-    responses = _response_seconds(conn, week, selected, first, last)
+    responses = _response_seconds(conn, week, selected, first, last, (at_week, at_location))
     return ReportCounts(first, last, selected, totals, responses)
 
 
@@ -158,6 +167,9 @@ def metrics_columns(counts: ReportCounts, *, whole_period: bool = False) -> dict
 
 
 _LOCATION_IDS = select(locations.c.location_id)
+_REQUESTED = bindparam("requested", expanding=True)
+# The requested ids that exist: a one-location read looks up its own id, not all of them.
+_REQUESTED_IDS = _LOCATION_IDS.where(locations.c.location_id.in_(_REQUESTED))
 # The report's statements are built once per week column, their locations and days bound at
 # each run: building a statement and its cache key on every run cost more than SQLite's work
 # on a one-location read.
@@ -172,8 +184,10 @@ def _bound(selected: list[str], first: date, last: date) -> dict[str, object]:
 def _selected_locations(
     conn: Connection, scope: Scope, requested: Sequence[str] | None
 ) -> list[str]:
-    known = set(conn.scalars(_LOCATION_IDS))
-    if requested is not None:
+    if requested is None:
+        known = set(conn.scalars(_LOCATION_IDS))
+    else:
+        known = set(conn.scalars(_REQUESTED_IDS, {"requested": list(requested)}))
         unknown = sorted(set(requested) - known)
         if unknown:
             raise ValueError("unknown location ids: " + ", ".join(unknown))
@@ -252,26 +266,20 @@ def _whole_weeks(start: date, end: date, week_start: str) -> tuple[date, date]:
 
 
 def _response_seconds(
-    conn: Connection, week, selected: list[str], first: date, last: date
-) -> pd.DataFrame:
-    """The period's response times, `week`, `location_id`, `seconds`, one row per contacted
-    request: the days' texts joined per week and location in the database, so a whole network's
-    year is about ten thousand short rows, not every request (docs/performance.md)."""
+    conn: Connection, week, selected: list[str], first: date, last: date, at: tuple[dict, dict]
+) -> Responses:
+    """The period's response times, one per contacted request, by the positions of their week
+    and location (`at`: each week's and each location's position): the days' texts joined per
+    week and location in the database, so a whole network's year is about ten thousand short
+    rows, not every request (docs/performance.md)."""
     groups = conn.execute(_response_seconds_statement(week), _bound(selected, first, last)).all()
     texts = [text for _week, _location, text in groups]
     counts = np.fromiter((text.count(",") + 1 for text in texts), dtype=np.int64, count=len(texts))
     seconds = np.fromstring(",".join(texts), dtype=np.int64, sep=",") if texts else np.array([])
     if len(seconds) != counts.sum():
         raise ValueError("stored response times are not comma-separated whole seconds")
-    # Categorical keys: a few thousand labels and integer codes, cheap to copy out of a cache.
-    rows = pd.DataFrame(
-        {
-            "week": _repeated([week_day for week_day, _loc, _text in groups], counts),
-            "location_id": _repeated([location for _week, location, _text in groups], counts),
-            "seconds": seconds.astype("int64"),
-        }
-    )
-    return rows
+    weeks, places = _cells(groups, *at)
+    return Responses(np.repeat(weeks, counts), np.repeat(places, counts), seconds.astype("int64"))
 
 
 @functools.cache
@@ -289,11 +297,6 @@ def _response_seconds_statement(week: ColumnElement) -> Select:
     )
 
 
-def _repeated(labels: list, counts: np.ndarray) -> pd.Categorical:
-    codes, categories = pd.factorize(pd.Series(labels, dtype=object))
-    return pd.Categorical.from_codes(np.repeat(codes, counts), categories=categories)
-
-
 # Group codes above the seconds in one int64 sort key: response times stay far below 2**40 s.
 SORT_SHIFT = 40
 
@@ -305,17 +308,11 @@ def _twice_medians(counts: ReportCounts, buckets: int, whole_period: bool) -> np
     In whole seconds twice a median is an exact integer (the sum of the two middle values), so a
     half-way median (33.65 minutes) stays exact for rounding.
     """
-    rows = counts.responses
     places = len(counts.selected) + 1
-    seconds = rows["seconds"].to_numpy()
+    week, place, seconds = counts.responses
     if len(seconds) and (seconds.min() < 0 or seconds.max() >= 1 << SORT_SHIFT):
         raise ValueError("a stored response time is out of range")
-    at_location = {location_id: n for n, location_id in enumerate(counts.selected)}
-    place = _positions(rows["location_id"], at_location)
-    if whole_period:
-        bucket = np.zeros(len(rows), dtype="int64")
-    else:
-        bucket = _positions(rows["week"], {w: n for n, w in enumerate(counts.weeks)})
+    bucket = np.zeros(len(seconds), dtype="int64") if whole_period else week
     twice = np.full((buckets, places), -1, dtype="int64")
     for group, size in ((bucket * places + place, buckets * places), (bucket, buckets)):
         ordered = np.sort((group << SORT_SHIFT) | seconds) & ((1 << SORT_SHIFT) - 1)
@@ -329,12 +326,6 @@ def _twice_medians(counts: ReportCounts, buckets: int, whole_period: bool) -> np
         else:
             twice.reshape(-1)[found] = middle
     return twice
-
-
-def _positions(labels: pd.Series, at: dict) -> np.ndarray:
-    """Each row's position in `at`, from the categorical's few labels."""
-    lookup = np.array([at[label] for label in labels.cat.categories], dtype="int64")
-    return lookup[labels.cat.codes.to_numpy()]
 
 
 def _columns(

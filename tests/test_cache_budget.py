@@ -2,6 +2,7 @@
 results are dropped from Streamlit's caches and computed again when asked for."""
 
 import time
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,25 @@ def test_a_frame_is_weighed_with_its_text():
     texts = pd.DataFrame({"t": ["y" * 1000] * 1000})
     assert weight(texts) > 1000 * 1000
     assert weight(b"\x00" * 12345) == 12345
+
+
+def test_a_frame_of_every_kind_of_column_weighs_what_pandas_counts_for_it():
+    # Numbers, instants and booleans weighed from their dtype; text, objects, categories and
+    # nullable integers from their values: together what pandas itself counts, deep.
+    frame = pd.DataFrame(
+        {
+            "category": pd.Categorical(["x", "y", "x"]),
+            "integer": [1, 2, 3],
+            "text": ["s", "t", "u" * 100],
+            "object": pd.Series([date(2020, 1, 1), None, "v"], dtype=object),
+            "nullable": pd.array([1, None, 3], dtype="Int64"),
+            "instant": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"]),
+            "flag": [True, False, True],
+            "single": np.array([1.5, 2, 3], dtype="float32"),
+        },
+        index=["a", "b", "c"],
+    )
+    assert weight(frame) == int(frame.memory_usage(deep=True).sum())
 
 
 def test_a_tuple_or_dict_is_weighed_with_what_it_holds():

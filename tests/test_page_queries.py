@@ -16,6 +16,7 @@ from queries.consultations import (
     requests_by_week_and_channel,
     response_time_distribution,
 )
+from queries.daily_stats import rebuild_all_stats
 from queries.infusions import bookings_by_week_and_status, no_shows_by_location_and_weekday
 from queries.schema import bookings, consultations, locations
 from queries.scope import Scope
@@ -95,6 +96,8 @@ def conn(engine):
         )
         connection.execute(consultations.insert(), REQUESTS)
         connection.execute(bookings.insert(), BOOKINGS)
+        # The days' counts, as an import keeps them (the rows' sequence numbers as written).
+        rebuild_all_stats(connection)
     with engine.connect() as connection:
         yield connection
 
