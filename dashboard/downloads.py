@@ -46,4 +46,7 @@ def weekly_report(ctx: Context, *, rows: int) -> None:
             file_name=download_name(sel.start, sel.end, suffix),
             mime=mime,
             key=f"download_{suffix}",
+            # A download changes nothing on the page: no rerun, so a second button clicked
+            # right after the first is still the one on the page.
+            on_click="ignore",
         )
