@@ -206,18 +206,15 @@ class BulkLoad:
         A row written out of key order lands on a random page of the key's B-tree, most of them
         out of the page cache; in key order each page is filled once.
         """
-        if not self.in_key_order:
+        if not self.in_key_order or frame.empty:
             return
         keys = frame[self.key]
-        if len(keys) and (
-            not keys.is_monotonic_increasing
-            or (self.last_key is not None and not keys.iloc[0] > self.last_key)
-        ):
-            self.in_key_order = False
-            if self.staging is None:
-                self._stage(list(frame.columns))
-        elif len(keys):
+        if keys.is_monotonic_increasing and (self.last_key is None or keys.iloc[0] > self.last_key):
             self.last_key = keys.iloc[-1]
+            return
+        self.in_key_order = False
+        if self.staging is None:
+            self._stage(list(frame.columns))
 
     def finish(self) -> None:
         """Move staged rows in with their derived columns; build the keys and indexes once."""
