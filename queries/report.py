@@ -5,9 +5,11 @@ per week (queries/weekly.py) or over the whole period (queries/period.py).
 room-minutes from capacity x calendar, summed per week and location in SQL, and the response
 times each day keeps (`response_seconds`, whole seconds), joined per week and location in SQL and
 read as one text per group. The median cannot be summed from days; it is taken exactly over
-those times. `metrics_table` lays out the grid (every bucket x every selected location, plus
+those times. `metrics_columns` lays out the grid (every bucket x every selected location, plus
 `ALL`) and computes each column for every row at once by the registry's formula
 (queries/metric_definitions.py), from the weekly sums or, for the whole period, their sum.
+
+No pandas here: the command line's CSV report is written from these columns without it.
 """
 
 import functools
@@ -16,7 +18,6 @@ from datetime import date, timedelta
 from typing import NamedTuple, Unpack
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, exists, func, or_, select
 
 from queries.metric_definitions import (
@@ -24,7 +25,6 @@ from queries.metric_definitions import (
     METRICS,
     RESPONSE_SECONDS,
     SUMMED_COUNTS,
-    WEEKLY_COLUMN_NAMES,
     column,
     round_half_up_array,
 )
@@ -121,31 +121,11 @@ def _cells(rows: list[tuple], at_week: dict, at_location: dict) -> tuple[np.ndar
     return weeks, np.fromiter((at_location[row[1]] for row in rows), "int64", len(rows))
 
 
-def metrics_table(
-    conn: Connection,
-    *,
-    week_start: str = "mon",
-    whole_period: bool = False,
-    counts: ReportCounts | None = None,
-    **period: Unpack[PeriodArgs],
-) -> pd.DataFrame:
-    """The report's 19 columns for the whole weeks holding `start`..`end`: for each bucket, one
-    row per selected location, then `ALL` pooling them. A bucket is a week, or `whole_period`
-    the whole period (its `week_start` is the first week's).
-
-    `locations=None` asks for every location; `scope` narrows what is read, and `ALL` pools only
-    the locations read. Unknown location ids raise ValueError. `counts`, if given, is
-    `report_counts` for the same arguments, and nothing is read again.
-    """
-    if counts is None:
-        counts = report_counts(conn, week_start=week_start, **period)
-    columns = metrics_columns(counts, whole_period=whole_period)
-    return pd.DataFrame(columns, columns=list(WEEKLY_COLUMN_NAMES))
-
-
 def metrics_columns(counts: ReportCounts, *, whole_period: bool = False) -> dict[str, Sequence]:
-    """`metrics_table`'s columns by name, rows in its order, before they become a frame: callers
-    that read a few values of them (the Overview's cards, "Needs attention") skip building one.
+    """The report's 19 columns by name (`WEEKLY_COLUMN_NAMES`), as arrays: for each bucket, one
+    row per selected location, then `ALL` pooling them. A bucket is a week, or `whole_period`
+    the whole period (its `week_start` is the first week's). Callers that read a few values (the
+    Overview's cards, "Needs attention") or write a CSV file build no frame of them.
     """
     if not counts.selected:
         nothing = np.zeros(0, "int64")
@@ -334,8 +314,8 @@ def _columns(
     """The report's columns, each computed for every row at once by the registry's formula from
     the summed counts; the median from twice its seconds (-1: none)."""
     columns: dict[str, Sequence] = {
-        "week_start": pd.Series(week_days, dtype=object),
-        "location_id": pd.Series(places, dtype=object),
+        "week_start": np.array(week_days, dtype=object),
+        "location_id": np.array(places, dtype=object),
     }
     for metric in METRICS:
         if metric.name == MEDIAN.name:

@@ -1,57 +1,19 @@
-"""The weekly report as file bytes (CSV, XLSX): what the CLI writes and the dashboard serves."""
+"""The weekly report as a workbook (XLSX): what the CLI writes and the dashboard serves; its CSV
+file is queries/report_csv.py."""
 
-import csv
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
 
 import pandas as pd
 
-from queries.metric_definitions import CONVENTIONS, WEEKLY_COLUMNS, MetricColumn
+from queries.metric_definitions import CONVENTIONS, WEEKLY_COLUMNS
 from queries.vocabulary import ALL
 
 # Excel shows dates and numbers exactly as the CSV prints them.
 EXCEL_FORMATS = {"date": "yyyy-mm-dd", "count": "0", 1: "0.0", 2: "0.00"}
 # Neither a formula, a link nor a number may be made out of text a file brought in.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-
-
-def _cell_text(column: MetricColumn, value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, str):
-        # Already text: a date as written, a location id, or `<11` from safe_export's suppression.
-        return value
-    if column.kind == "date":
-        return value.isoformat()[:10] if isinstance(value, date | datetime) else str(value)
-    if column.kind == "count":
-        return str(int(value))
-    if column.kind == "ratio":
-        return f"{value:.{column.decimals}f}"
-    return str(value)
-
-
-def _column_text(column: MetricColumn, values: pd.Series) -> list[str]:
-    """Every cell of one column as `_cell_text` writes it, without its per-cell checks where the
-    column's type settles them: a numeric column is formatted from plain Python numbers, and any
-    other column's text is worked out once per distinct value (weeks and ids repeat)."""
-    if column.kind in ("count", "ratio") and values.dtype.kind in "iuf":
-        numbers = values.tolist()
-        if column.kind == "count":
-            return ["" if v != v else str(int(v)) for v in numbers]  # v != v: NaN
-        fmt = f"{{:.{column.decimals}f}}".format
-        return ["" if v != v else fmt(v) for v in numbers]
-    texts: dict = {}
-    return [texts[v] if v in texts else texts.setdefault(v, _cell_text(column, v)) for v in values]
-
-
-def weekly_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with `\\n` line ends, empty fields for empty values, the spec's decimals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.name for c in WEEKLY_COLUMNS])
-    writer.writerows(zip(*(_column_text(c, df[c.name]) for c in WEEKLY_COLUMNS), strict=True))
-    return buffer.getvalue().encode("utf-8")
 
 
 def report_filters(

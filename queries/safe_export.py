@@ -1,9 +1,6 @@
-"""Downloads that are safe to open and to share: formula neutralisation and small-count suppression.
+"""Downloads that are safe to share: small-count suppression, and the safe workbook.
 
-Formula neutralisation: a spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and some
-read a leading tab or line break the same way) as a formula. Every text cell (and header)
-that starts with one of them, after any leading spaces, and is not a plain number gets a leading
-apostrophe, which spreadsheets show as text. Numbers, dates and empty cells are left alone.
+No cell of a download can start a formula: queries/neutralise.py.
 
 Small-count suppression (for sharing outside the clinic), per docs/access.md:
 - every count from 1 to 10 is written `<11` ("small");
@@ -27,21 +24,18 @@ Zero is shown: it discloses no one.
 """
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from queries.metric_definitions import HELD, METRICS, WEEKLY_COLUMN_NAMES
-from queries.report_files import weekly_csv_bytes, weekly_xlsx_bytes
+from queries.neutralise import neutralise_columns, neutralise_mapping
+from queries.report_files import weekly_xlsx_bytes
 from queries.vocabulary import ALL
 
 SMALL_MIN, SMALL_MAX = 1, 10
 SMALL_MARK = "<11"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-# A plain decimal number (optionally signed, optionally in exponent form): safe to leave as is.
-_REAL_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 COUNT_COLUMNS = tuple(metric.name for metric in METRICS if metric.kind == "count")
 # The bookings that make up `infusions_scheduled` and are columns of their own.
@@ -60,49 +54,6 @@ SUPPRESSION_NOTE = (
     "Small counts suppressed for sharing outside the clinic: counts from 1 to 10 are shown as <11, "
     "and values from which such a count could be worked out are left empty (see docs/access.md)."
 )
-
-
-# --- formula neutralisation ---------------------------------------------------------------
-
-
-def neutralise_text(value: str) -> str:
-    """`value`, with a leading apostrophe if a spreadsheet could read it as a formula.
-
-    Carriage returns become line feeds: a CSV writer whose line end is `\n` leaves a bare `\r`
-    unquoted, and a spreadsheet would start a new row (and a new, unchecked first cell) there.
-    """
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if _REAL_NUMBER.fullmatch(value):
-        return value
-    if value[:1] in FORMULA_STARTS or value.lstrip(" ")[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def neutralise_value(value: Any) -> Any:
-    """Neutralise text; leave numbers, dates and missing values as they are."""
-    return neutralise_text(value) if isinstance(value, str) else value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` with every text cell and header neutralised."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise_value).astype(object)
-    safe.columns = [neutralise_value(column) for column in safe.columns]
-    return safe
-
-
-def neutralise_mapping(values: Mapping[Any, Any]) -> dict[Any, Any]:
-    """A copy of a filters mapping with text keys, values and list items neutralised."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return type(value)(clean(item) for item in value)
-        return neutralise_value(value)
-
-    return {clean(key): clean(value) for key, value in values.items()}
 
 
 # --- small-count suppression --------------------------------------------------------------
@@ -222,12 +173,8 @@ def suppress_small_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 def safe_weekly_frame(frame: pd.DataFrame, *, suppress_small: bool) -> pd.DataFrame:
     """The weekly report as it may leave the app: optionally suppressed, always neutralised."""
-    return neutralise_frame(suppress_small_counts(frame) if suppress_small else frame)
-
-
-def safe_weekly_csv_bytes(frame: pd.DataFrame, *, suppress_small: bool) -> bytes:
-    """The weekly report as CSV, through `safe_weekly_frame`: what every CSV download serves."""
-    return weekly_csv_bytes(safe_weekly_frame(frame, suppress_small=suppress_small))
+    table = suppress_small_counts(frame) if suppress_small else frame
+    return pd.DataFrame(neutralise_columns(table), index=table.index)
 
 
 def safe_weekly_xlsx_bytes(

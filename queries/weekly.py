@@ -8,16 +8,19 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
-import pandas as pd
 from sqlalchemy import Connection
 
 from queries.db import default_url, open_database
 from queries.downloads import weekly_csv_download, weekly_xlsx_download
+from queries.metric_definitions import WEEKLY_COLUMN_NAMES
 from queries.page_filters import WEEK_COLUMNS, PeriodArgs, week_range
-from queries.report import ReportCounts, metrics_table
+from queries.report import ReportCounts, metrics_columns, report_counts
 from queries.scope import EVERYTHING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def weekly_metrics(
@@ -26,14 +29,23 @@ def weekly_metrics(
     week_start: str = "mon",
     counts: ReportCounts | None = None,
     **period: Unpack[PeriodArgs],
-) -> pd.DataFrame:
+) -> "pd.DataFrame":
     """The weekly report for the weeks holding `start`..`end`: the spec's 19 columns, in order.
 
     `locations=None` asks for every location; `scope` narrows what is read, and `ALL` pools only
     the locations read. Unknown location ids raise ValueError. `counts`, if given, is
     `report.report_counts` for the same arguments, and nothing is read again.
     """
-    return metrics_table(conn, week_start=week_start, counts=counts, **period)
+    if counts is None:
+        counts = report_counts(conn, week_start=week_start, **period)
+    return weekly_frame(counts)
+
+
+def weekly_frame(counts: ReportCounts) -> "pd.DataFrame":
+    """The weekly report of a selection's counts (`report.report_counts`) as a frame."""
+    import pandas as pd  # only for a frame: the command's CSV file is written without one
+
+    return pd.DataFrame(metrics_columns(counts), columns=list(WEEKLY_COLUMN_NAMES))
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -73,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = open_database(args.db or default_url())
     try:
         with engine.connect() as conn:
-            frame = weekly_metrics(
+            counts = report_counts(
                 conn,
                 scope=EVERYTHING,
                 locations=args.locations,
@@ -87,10 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         engine.dispose()
     if fmt == "csv":
-        data = weekly_csv_download(frame, suppress_small=args.suppress_small_counts)
+        columns = metrics_columns(counts)
+        data = weekly_csv_download(columns, suppress_small=args.suppress_small_counts)
     else:
         data = weekly_xlsx_download(
-            frame, start=args.start, end=args.end, week_start=args.week_start,
+            weekly_frame(counts), start=args.start, end=args.end, week_start=args.week_start,
             suppress_small=args.suppress_small_counts,
         )  # fmt: skip
     args.out.write_bytes(data)

@@ -38,7 +38,6 @@ WITH_LOCATIONS = {
     "queries.infusions.no_shows_by_location_and_weekday": PERIOD,
     "queries.overview.kpi_summary": {"week": date(2026, 3, 9)},
     "queries.period.period_metrics": PERIOD,
-    "queries.report.metrics_table": PERIOD,
     "queries.report.report_counts": PERIOD,
     "queries.targets.effective_targets": {},
     "queries.targets.resolved_targets": {},

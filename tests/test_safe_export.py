@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from queries.downloads import weekly_csv_download
 from queries.metric_definitions import WEEKLY_COLUMN_NAMES
+from queries.neutralise import neutralise_text
 from queries.safe_export import (
     SMALL_MARK,
-    neutralise_text,
     numerator_could_be_small,
-    safe_weekly_csv_bytes,
     safe_weekly_xlsx_bytes,
     suppress_small_counts,
 )
@@ -86,7 +86,7 @@ def _assert_no_formula_start(cell: object) -> None:
 @pytest.mark.parametrize("suppress_small", [False, True])
 def test_csv_download_has_no_cell_that_starts_a_formula(suppress_small):
     rows = [_row(loc, consult_requests=20) for loc in FORMULA_LIKE] + [_row("ALL")]
-    data = safe_weekly_csv_bytes(_frame(rows), suppress_small=suppress_small)
+    data = weekly_csv_download(_frame(rows), suppress_small=suppress_small)
     cells = [cell for line in csv.reader(io.StringIO(data.decode(), newline="")) for cell in line]
     for cell in cells:
         _assert_no_formula_start(cell)
@@ -232,9 +232,7 @@ def test_hidden_numerator_or_its_complement_could_be_small(rate, denominator, ex
 
 def test_csv_and_xlsx_both_carry_the_suppression_and_the_filters_sheet_says_so():
     frame = _frame(SUPPRESSION_INPUT)
-    lines = list(
-        csv.reader(io.StringIO(safe_weekly_csv_bytes(frame, suppress_small=True).decode()))
-    )
+    lines = list(csv.reader(io.StringIO(weekly_csv_download(frame, suppress_small=True).decode())))
     b = lines[2]
     assert b[1] == "b"
     assert b[2] == S and b[3] == "" and b[4] == ""
@@ -249,9 +247,7 @@ def test_csv_and_xlsx_both_carry_the_suppression_and_the_filters_sheet_says_so()
 
 def test_unsuppressed_download_keeps_small_counts():
     frame = _frame(SUPPRESSION_INPUT)
-    lines = list(
-        csv.reader(io.StringIO(safe_weekly_csv_bytes(frame, suppress_small=False).decode()))
-    )
+    lines = list(csv.reader(io.StringIO(weekly_csv_download(frame, suppress_small=False).decode())))
     assert lines[2][2] == "7"
     book = openpyxl.load_workbook(
         io.BytesIO(safe_weekly_xlsx_bytes(frame, filters={}, suppress_small=False))

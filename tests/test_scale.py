@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from data import load
 from data.csv_input import read_csv_chunks
 from data.load import ImportRefused, import_files
-from queries.report_files import weekly_csv_bytes
+from queries.report_csv import weekly_csv_bytes
 from queries.schema import bookings, consultations
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics

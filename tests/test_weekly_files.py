@@ -11,7 +11,8 @@ import openpyxl
 import pandas as pd
 
 from queries.metric_definitions import WEEKLY_COLUMNS
-from queries.report_files import report_filters, weekly_csv_bytes, weekly_xlsx_bytes
+from queries.report_csv import weekly_csv_bytes
+from queries.report_files import report_filters, weekly_xlsx_bytes
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics
 from tests.builders import add_booking, add_capacity, add_consultation, add_location, refresh_all

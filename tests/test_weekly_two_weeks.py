@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from data.load import import_files
-from queries.report_files import weekly_csv_bytes
+from queries.report_csv import weekly_csv_bytes
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics
 from tests.conftest import TWO_WEEKS
