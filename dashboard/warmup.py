@@ -1,8 +1,8 @@
 """Warm-up: each process computes the default view before the first visitor asks for it.
 
-On with `DASHBOARD_WARMUP=on` (scripts/serve sets it for its replicas). The first run of the
-app in a process (scripts/serve's script health check, before its proxy opens) loads, into the
-ordinary cached loaders, the Overview's default selection (every location the viewer may see,
+The server's start (dashboard/app.py, the ASGI app `streamlit run` serves), before it answers
+anyone, imports what the pages use and, unless `DASHBOARD_WARMUP=off`, loads into the ordinary
+cached loaders the Overview's default selection (every location the viewer may see,
 the last 12 complete weeks) for every scope the users list grants, every location first; on a
 demo or open database, for every location. Each is computed with that scope and keyed by it,
 exactly as the app asks for it, so no one is served a figure outside their scope. A background
@@ -10,7 +10,9 @@ thread then watches the `imports` table: after any import, through any replica o
 data.load`, it clears this process's caches and computes the default views again.
 """
 
+import importlib
 import os
+import pkgutil
 import threading
 import time
 from datetime import date
@@ -20,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.logger import get_logger
 
+import dashboard
 from dashboard import auth, filters, loaders
 from dashboard.state import engine_for
 from queries.access import AccessMode, latest_import, listed_scopes
@@ -31,31 +34,46 @@ LOG = get_logger(__name__)
 
 
 def enabled() -> bool:
-    return os.environ.get(SETTING, "").lower() == "on"
+    return os.environ.get(SETTING, "on").lower() != "off"
+
+
+# The process's warm-up, once the server has started it (`start`).
+_running: "Warmup | None" = None
+_starting = threading.Lock()
 
 
 def start(url: str) -> None:
-    """Start this process's warm-up for `url` once (every later call does nothing)."""
-    if enabled():
-        _started(url)
+    """The server's start (dashboard/app.py), before it answers anyone: import what the pages
+    use, and unless `DASHBOARD_WARMUP=off`, compute the default views for `url` and start
+    watching for imports. Once per process: later calls do nothing."""
+    global _running
+    with _starting:
+        if _running is not None:
+            return
+        _import_page_modules()
+        if not enabled():
+            return
+        warmup = Warmup(url)
+        warmup.attempt(first=True)
+        threading.Thread(target=warmup.run, name="dashboard-warmup", daemon=True).start()
+        _running = warmup
 
 
-@st.cache_resource(show_spinner=False)
-def _started(url: str) -> "Warmup":
-    # The first pass runs in the first session (scripts/serve's script health check), which
-    # returns when the views are ready; sessions arriving meanwhile wait for it, not recompute.
-    warmup = Warmup(url)
-    warmup.attempt(first=True)
-    threading.Thread(target=warmup.run, name="dashboard-warmup", daemon=True).start()
-    return warmup
+def _import_page_modules() -> None:
+    """Every module of dashboard/ the pages import (and through them pandas, plotly and the
+    queries), so the first visitor's run does not import them: the page scripts themselves
+    (main.py, app_pages/) run only in a session."""
+    for module in pkgutil.iter_modules(dashboard.__path__):
+        if module.name not in ("app", "main") and not module.ispkg:
+            importlib.import_module(f"dashboard.{module.name}")
 
 
-def after_import(url: str) -> None:
-    """Clear this process's caches now that files were imported, and warm them again when
-    warm-up is on (the Import page calls it)."""
+def after_import() -> None:
+    """Clear this process's caches now that files were imported, and warm them again when the
+    server warms up (the Import page calls it)."""
     st.cache_data.clear()
-    if enabled():
-        _started(url).woken.set()
+    if _running is not None:
+        _running.woken.set()
 
 
 class Warmup:

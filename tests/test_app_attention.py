@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import attention_panel
 from tests.builders import two_clinics_one_missing_infusions as build
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 
 
 @pytest.fixture

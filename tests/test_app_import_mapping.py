@@ -16,7 +16,7 @@ from queries.db import open_database
 from tests.test_app_import_page import ADMIN, AUTH
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "dashboard" / "main.py")
 EXPORT = (ROOT / "data" / "examples" / "appointments.csv").read_bytes()
 KEY = "a-deployment-key-for-tests"
 LOCATIONS = (

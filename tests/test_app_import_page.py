@@ -16,7 +16,7 @@ from queries.schema import bookings, user_locations, users
 from queries.scope import EVERYTHING
 from tests.conftest import TWO_WEEKS
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 ADMIN = "director@clinic.example"
 NEW_USERS = (
     b"email,role,locations\ndirector@clinic.example,admin,\nm@clinic.example,manager,arlington\n"

@@ -17,7 +17,7 @@ from data.generate import generate_database
 from queries.db import open_database
 from queries.schema import locations
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 LOCATIONS = 9
 TREND_TITLES = [
     "Are consultation requests growing?",

@@ -17,7 +17,7 @@ from queries.db import open_database
 from queries.scope import EVERYTHING
 from queries.weekly import weekly_metrics
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 PAGES = ["overview", "consultations", "infusions", "capacity", "locations"]
 DATA_TODAY = date(2026, 3, 18)
 LINK_NOTICE = ":material/link_off:"  # the icon app.py gives notices about the link

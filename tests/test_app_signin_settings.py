@@ -15,7 +15,7 @@ from queries.db import open_database
 from queries.schema import users
 from tests.conftest import TWO_WEEKS
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 ADMIN = "director@clinic.example"
 GOOD_SECRET = "Zq4-Vt8_mW2pLr7yKc9XbN3dHs6JfGa1-test"
 ISSUER = "http://127.0.0.1:9"

@@ -14,7 +14,7 @@ from queries.weekly import main as weekly_main
 KNOWN = ["arlington", "bethesda", "rockville"]
 LAST = date(2026, 3, 11)
 TODAY = date(2026, 3, 20)
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 
 
 def parse(**params):

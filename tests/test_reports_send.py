@@ -358,7 +358,7 @@ def _admin_app(url: str, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("DASHBOARD_AUTH", raising=False)
     app = AppTest.from_file(
-        str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=60
+        str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py"), default_timeout=60
     )
     app.secrets["auth"] = AUTH
     app.user = {"is_logged_in": True, "email": ADMIN, "email_verified": True}

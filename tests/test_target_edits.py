@@ -14,7 +14,7 @@ from queries.scope import EVERYTHING
 from queries.targets import TARGET_COLUMNS, stored_targets
 from tests.builders import add_location, two_clinics_one_missing_infusions
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 
 
 def test_saved_rows_replace_the_targets_and_name_the_admin_in_the_audit_log(engine):

@@ -68,7 +68,7 @@ def report(outcome, folder: str) -> None:
     applied = [(f.source.replace(folder + "/", ""), f.rows) for f in summary.files]
     if applied:
         # Loaders keep results for minutes; imported data shows now (and is warmed again).
-        warmup.after_import(state.database_url())
+        warmup.after_import()
         st.success("Applied: " + ", ".join(f"{name} ({rows} rows)" for name, rows in applied))
     if refused:
         st.error(
