@@ -44,6 +44,9 @@ def _import(args: argparse.Namespace) -> dict:
 
 
 def _weekly(args: argparse.Namespace) -> dict:
+    # The query's time, not pandas' import: weekly_metrics imports it for its frame.
+    import pandas  # noqa: F401
+
     from queries.db import make_engine
     from queries.scope import EVERYTHING
     from queries.weekly import weekly_metrics

@@ -392,8 +392,9 @@ def report(run: Run) -> str:
             "pandas reading the CSV files and grouping them (`naive-files`, "
             f"{naive_files * 1000:.0f} ms); later renders in new browser contexts. Served by "
             f"`{SERVERS[0]}` as the Quick start does, and by `{SERVERS[1]}` as the README runs "
-            "it for the whole group: its replica computes the default view before the proxy "
-            "opens (dashboard/warmup.py), so the start ends when it is ready.",
+            "it for the whole group. Either way the server computes the default view at its "
+            "start, before it answers (dashboard/app.py, dashboard/warmup.py), so the start "
+            "ends when it is ready.",
             "",
             "| database, server | first render right after a start ms | render ms (median / worst) "
             "| filter change ms (median / worst) | a page's first change ms "

@@ -275,5 +275,5 @@ def set_context(context: Context) -> None:
 
 
 def context() -> Context:
-    """The context `app.py` set for this run, for the page it is running."""
+    """The context `main.py` set for this run, for the page it is running."""
     return st.session_state["page_context"]

@@ -20,7 +20,7 @@ from queries.weekly import weekly_metrics
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "main.py")
 PAGES = ["overview", "consultations", "infusions", "capacity", "locations"]
 DATA_TODAY = date(2026, 3, 18)
-LINK_NOTICE = ":material/link_off:"  # the icon app.py gives notices about the link
+LINK_NOTICE = ":material/link_off:"  # the icon main.py gives notices about the link
 
 
 @pytest.fixture(scope="session")
