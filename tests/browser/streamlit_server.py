@@ -39,9 +39,13 @@ def dashboard_server(database_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def serve(port: int, *, env: dict[str, str], options: tuple[str, ...] = ()) -> Iterator[str]:
-    """`streamlit run dashboard/app.py` on `port` with `env` and extra command-line `options`;
-    yields the base URL once the server answers its health check, and stops it afterwards."""
+def serve(
+    port: int, *, env: dict[str, str], options: tuple[str, ...] = (), log: Path | None = None
+) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on `port` with `env` and extra command-line `options`,
+    its output in `log` if given; yields the base URL once the server answers its health check,
+    and stops it afterwards."""
+    output = log.open("w") if log is not None else None
     process = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
@@ -50,8 +54,8 @@ def serve(port: int, *, env: dict[str, str], options: tuple[str, ...] = ()) -> I
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=output or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if output else subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,12 +67,15 @@ def serve(port: int, *, env: dict[str, str], options: tuple[str, ...] = ()) -> I
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None
+                    said = log.read_text() if log is not None else process.stderr.read().decode()
+                    raise RuntimeError(said) from None
                 time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if output is not None:
+            output.close()
 
 
 @contextmanager
