@@ -2,9 +2,9 @@
 and serves the page script `dashboard/main.py`, which every session runs.
 
 Its start, before the server answers anyone, imports what the pages use and computes the
-default views (dashboard/warmup.py), so the first visitor after a start is served as fast as
-the next: the first run of a page in a new process used to import pandas, plotly and the
-queries and read the database cold (docs/performance.md).
+default views (dashboard/warmup.py), so the first visitor after a start waits neither for
+the imports (pandas, plotly, the queries) nor for the first reads, and is served as fast as the
+next (docs/performance.md).
 """
 
 import asyncio

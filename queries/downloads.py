@@ -2,8 +2,8 @@
 dashboard, `python -m queries.weekly` and the weekly e-mail (reports/) all make them here.
 
 A CSV file without suppression imports no pandas: the command line writes it from the report's
-columns (queries/report.py), and importing pandas would be a third of the command's run
-(docs/performance.md). Suppression and workbooks work on frames, and import them when asked.
+columns (queries/report.py), and importing pandas is a large share of the command's run
+(docs/performance.md). Suppression and workbooks work on frames, and import pandas when asked.
 """
 
 from collections.abc import Mapping, Sequence
