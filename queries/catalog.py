@@ -30,7 +30,7 @@ def latest_activity_date(conn: Connection, *, scope: Scope) -> date | None:
     Read from the days an import counts (`daily_location_stats`: every request on its day of
     receipt, every completed booking on its day): each location's days are walked back from its
     last one, past the days that hold only scheduled bookings, to its last day with a request or
-    a completed infusion. Among the bookings themselves the walk back by date passed every
+    a completed infusion. Walked back among the bookings themselves, it would pass every
     booking of the whole network's future weeks, each read from the table to see its status, and
     every server's first page waits for this date.
     """
